@@ -1,0 +1,102 @@
+"""Command line: ``python -m bot`` runs the bot; ``python -m bot export`` writes the data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import StartupError, build_application, open_services
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import CatalogueError
+from bot.logs import configure_logging
+from bot.survey import SurveyError
+
+logger = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot with long polling (the default)")
+    export = commands.add_parser("export", help="write all anonymised responses")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    return parser
+
+
+def run_bot(settings: Settings) -> None:
+    settings.require_token()  # fail with a clear line before touching the database
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    services = loop.run_until_complete(open_services(settings))
+    application = build_application(settings, services)
+    logger.info(
+        "starting: survey %s version %s, languages %s",
+        services.survey.id,
+        services.survey.version,
+        ", ".join(services.translations.languages),
+    )
+    try:
+        # Updates already waiting are kept: a resident's answer sent while the bot was down counts.
+        application.run_polling(drop_pending_updates=False, close_loop=False)
+    finally:
+        loop.run_until_complete(services.database.close())
+        loop.close()
+
+
+async def _export(settings: Settings, fmt: str, out: Path | None, bom: bool) -> int:
+    from bot.export import write_csv, write_jsonl
+
+    services = await open_services(settings)
+    try:
+        repository = services.surveys.repository
+        handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+        try:
+            if fmt == "csv":
+                return await write_csv(repository, services.survey, handle, bom=bom)
+            return await write_jsonl(repository, services.survey, handle)
+        finally:
+            if out:
+                handle.close()
+    finally:
+        await services.database.close()
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    from storage import Database
+
+    async with Database(settings.database_path) as database:
+        return await database.migrate()
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"citizen-feedback-bot: {error}", file=sys.stderr)
+        return 2
+    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.pseudonym_key) if s]
+    configure_logging(settings.log_level, secrets)
+    try:
+        if arguments.command == "export":
+            count = asyncio.run(_export(settings, arguments.format, arguments.out, arguments.bom))
+            print(f"exported {count} responses", file=sys.stderr)
+        elif arguments.command == "migrate":
+            applied = asyncio.run(_migrate(settings))
+            print(f"applied {len(applied)} migrations", file=sys.stderr)
+        else:
+            run_bot(settings)
+    except (ConfigError, SurveyError, CatalogueError, StartupError) as error:
+        print(f"citizen-feedback-bot: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

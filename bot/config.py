@@ -1,0 +1,98 @@
+"""Settings, read once from the environment (and an optional ``.env``) and passed in."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and never shows secret values."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot needs to know about where it runs."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_api_base_url: str | None = None
+    bot_api_base_file_url: str | None = None
+    database_path: Path = PROJECT_ROOT / "data" / "feedback.sqlite3"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    pseudonym_key: SecretStr | None = None
+    default_language: str = "sv"
+    log_level: str = "INFO"
+    locales_dir: Path = PROJECT_ROOT / "locales"
+    survey_file: Path | None = None
+    # How many residents' updates are processed at the same time (each resident's own
+    # updates are always handled in order).
+    concurrent_updates: int = Field(default=64, ge=1, le=1024)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return frozenset(int(part) for part in parts)
+            except ValueError:
+                raise ValueError("must be comma-separated numeric Telegram user ids") from None
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            head, sep, tail = value.partition(":")
+            if not (sep and head.isdigit() and tail):
+                # The value itself is never echoed: it may be a real token pasted wrongly.
+                raise ValueError("does not look like a Telegram bot token (digits:secret)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        code = value.strip().lower()
+        if not code.replace("-", "").isalpha():
+            raise ValueError("must be a language code such as sv or en")
+        return code
+
+    @property
+    def data_dir(self) -> Path:
+        return self.database_path.parent
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise ConfigError("BOT_TOKEN is not set: create a bot with @BotFather and set BOT_TOKEN")
+        return self.bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation errors into one clear line per bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise ConfigError("invalid setting " + "; ".join(problems)) from None

@@ -1,0 +1,44 @@
+"""Logging set-up: one line per event, and secrets masked even if a library logs them."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+# Bot API URLs carry the token ("/bot123456:ABC.../sendMessage"): mask it wherever it appears.
+_TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+
+
+class RedactSecrets(logging.Filter):
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [secret for secret in secrets if secret]
+
+    def _clean(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[secret]")
+        return _TOKEN_PATTERN.sub("[token]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Tracebacks are formatted later; clean the exception text now.
+            formatted = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self._clean(formatted)
+        return True
+
+
+def configure_logging(level: str, secrets: list[str] | None = None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets or []))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and the URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -1,0 +1,570 @@
+"""Removing personal data from residents' free-text stories before they are stored.
+
+Residents write in any language and script, so everything here works on a *normalised copy* of
+the text: Arabic-Indic, Persian and a few other decimal digits become ASCII digits, typographic
+dashes become "-", unusual spaces become " ", full-width "+" and "@" become ASCII. Every mapping
+is one character to one character, so offsets found in the copy are offsets in the original and
+the original span (Persian digits and all) is what gets replaced.
+
+What is found (see ``MARKERS``): Swedish personnummer and samordningsnummer (date check plus
+Luhn), Swedish and international phone numbers, e-mail addresses, Swedish street addresses with
+a house number (optionally with postal code and town) or a postal code with a town, and agency
+case numbers after an explicit keyword ("ärendenummer", "dnr", "case number", ...).
+
+The rules lean towards precision: dates, years, amounts, bus lines, times and plain counts must
+survive, because a story that has lost its numbers is worth much less to the municipality.
+Known gaps are listed at the end of this docstring.
+
+Known limitations:
+* Names of people are not detected (that would need a language model per language).
+* Personnummer with an unusual separator (".", "/") or split in other groupings are missed.
+* A 10-digit run starting with 0 and written without separator is read as a phone number
+  unless a personnummer keyword is close by (a child born in the 2000s); it is scrubbed anyway,
+  only under the [telefon] marker.
+* Foreign phone numbers written in domestic form without "+"/"00" (e.g. Turkish 0532 ...) are
+  not found, nor are Swedish numbers with dots as separators or with bidi control characters
+  inside the number.
+* Addresses need a Swedish street word (…gatan, …vägen, … torg) and a house number; foreign
+  addresses, "c/o" lines and addresses written entirely in another script are not found.
+* Case numbers are only found after a keyword from a short list in a few languages.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+import unicodedata
+from typing import NamedTuple
+
+__all__ = ["MARKERS", "Finding", "find_personal_data", "scrub"]
+
+MARKERS: dict[str, str] = {
+    "personnummer": "[personnummer]",
+    "samordningsnummer": "[samordningsnummer]",
+    "telefon": "[telefon]",
+    "e-post": "[e-post]",
+    "adress": "[adress]",
+    "ärendenummer": "[ärendenummer]",
+}
+
+
+class Finding(NamedTuple):
+    """One piece of personal data: its kind (a key of ``MARKERS``) and its span in the text."""
+
+    kind: str
+    start: int
+    end: int
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation (length-preserving)
+# --------------------------------------------------------------------------------------------
+
+
+def _build_translation() -> dict[int, str]:
+    """A one-to-one character map so that offsets in the normalised copy stay valid."""
+    table: dict[int, str] = {}
+    # Zero code points of decimal digit blocks residents may plausibly type in.
+    zeros = (0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0BE6, 0x0E50, 0x1040,
+             0x17E0, 0x1810, 0xFF10)
+    for zero in zeros:
+        for value in range(10):
+            char = chr(zero + value)
+            if unicodedata.decimal(char, None) == value:
+                table[zero + value] = str(value)
+    for code in (*range(0x2010, 0x2016), 0x2212, 0xFE63, 0xFF0D):
+        table[code] = "-"
+    for code in (0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000):
+        table[code] = " "
+    table[0xFF0B] = "+"
+    table[0xFF20] = "@"
+    return table
+
+
+_TRANSLATION = _build_translation()
+
+
+def _normalise(text: str) -> str:
+    normalised = text.translate(_TRANSLATION)
+    # Guard the invariant the whole module relies on.
+    if len(normalised) != len(text):  # pragma: no cover - every mapping is one character
+        raise AssertionError("normalisation must preserve length")
+    return normalised
+
+
+# --------------------------------------------------------------------------------------------
+# Shared context rules
+# --------------------------------------------------------------------------------------------
+
+# A number directly followed by a currency or percent is an amount, never an identifier.
+_AMOUNT_AFTER = re.compile(
+    r"\s?(?:kr\b|kr\.|kronor|kronur|sek\b|:-|€|\$|£|eur\b|euro|usd\b|dollar|%|procent|percent"
+    r"|prosent|prosentti|euroa|lira\b|tl\b|dinar|riyal|rial|toman|shilin|birr|nakfa"
+    r"|руб|крон|евро|ریال|تومان|کرون|كرون|دينار|دولار|يورو|یورو|ሽሕ|ብር|ናቕፋ)",
+    re.IGNORECASE,
+)
+_AMOUNT_BEFORE = re.compile(r"(?:[€$£]|\bkr\.?|\bsek|\beur|\busd)\s?$", re.IGNORECASE)
+
+# A house number followed by a unit is a count or a duration, not an address.
+_UNIT_AFTER = re.compile(
+    r"\s?(?:min\b|mins?\b|minuter|minutes?|tim\b|timmar|timme|h\b|hours?|sek\b|sekunder"
+    r"|dagar|dag\b|days?|veckor|vecka|weeks?|mån\b|månader|months?|år\b|years?|gånger|gång\b"
+    r"|ggr\b|times\b|st\b|stycken|km\b|m\b|meter|personer|pers\b|people|barn\b|%|procent)",
+    re.IGNORECASE,
+)
+
+
+def _is_amount(norm: str, start: int, end: int) -> bool:
+    """True when the number at norm[start:end] reads as an amount of money or a percentage."""
+    return bool(_AMOUNT_AFTER.match(norm, end) or _AMOUNT_BEFORE.search(norm, max(0, start - 5), start))
+
+
+# --------------------------------------------------------------------------------------------
+# Personnummer and samordningsnummer
+# --------------------------------------------------------------------------------------------
+
+_ID_NUMBER = re.compile(
+    r"(?<![0-9+])(?<![0-9][.,])"
+    r"(?P<century>18|19|20)?(?P<date>[0-9]{6})(?P<sep>[-+ ]?)(?P<tail>[0-9]{4})"
+    r"(?![0-9])(?![.,][0-9])"
+)
+
+# Near a bare 10-digit number starting with 0, these words tip it from phone to personnummer.
+_ID_KEYWORD = re.compile(
+    r"person\s?n(?:umm)?e?r|pnr|p-nr|samordningsn|personal\s(?:identity\s)?number|id\snumber"
+    r"|henkilötunnus|личн|персональн|الرقم\sالشخصي|رقم\sشخصي|شماره\sشخصی|کد\sملی"
+    r"|lambarka\sshakhsiga|kimlik|kişisel\snumara",
+    re.IGNORECASE,
+)
+
+
+def _luhn_ok(digits: str) -> bool:
+    """Luhn check over a 10-digit personnummer (weights 2,1,2,1,... from the left)."""
+    total = 0
+    for index, char in enumerate(digits):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _id_kind(century: str | None, date: str) -> str | None:
+    """"personnummer", "samordningsnummer" or None when the date part is not a plausible date."""
+    month, day = int(date[2:4]), int(date[4:6])
+    kind = "personnummer"
+    if 61 <= day <= 91:
+        kind, day = "samordningsnummer", day - 60
+    if not 1 <= month <= 12 or day < 1:
+        return None
+    if century:
+        year = int(century + date[:2])
+        if not 1870 <= year <= datetime.date.today().year:
+            return None
+        last_day = calendar.monthrange(year, month)[1]
+    else:
+        # Without the century a 29 February is possible in some year, so allow it.
+        last_day = calendar.monthrange(2000, month)[1]
+    return kind if day <= last_day else None
+
+
+def _find_id_numbers(norm: str) -> list[Finding]:
+    found: list[Finding] = []
+    for match in _ID_NUMBER.finditer(norm):
+        date, tail, century, sep = match["date"], match["tail"], match["century"], match["sep"]
+        kind = _id_kind(century, date)
+        if kind is None or not _luhn_ok(date + tail):
+            continue
+        if _is_amount(norm, match.start(), match.end()):
+            continue
+        if not century and not sep and date[0] == "0" and _valid_swedish_national(date + tail):
+            # Ambiguous with a phone number written without spaces: only a nearby keyword
+            # makes it a personnummer; otherwise the phone rule takes it.
+            if not _ID_KEYWORD.search(norm, max(0, match.start() - 50), match.start()):
+                continue
+        found.append(Finding(kind, match.start(), match.end()))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Phone numbers
+# --------------------------------------------------------------------------------------------
+
+# A run of digit groups joined by single separators; candidates are cut from it at group
+# boundaries, so a phone number followed by another number is still found on its own.
+_PHONE_RUN = re.compile(
+    r"(?<![\w+@])(?<![0-9][.,:/-])"
+    r"\+?\(?[0-9]"
+    r"(?:[0-9]|\)|\((?=[0-9])|[ ]?[-/][ ]?(?=\(?[0-9])|[ ](?=\(?[0-9]))*"
+)
+_PHONE_GROUP = re.compile(r"\(?[0-9]+\)?")
+_DATE_LIKE = re.compile(
+    r"[0-9]{1,2}\s?[./-]\s?[0-9]{1,2}\s?[./-]\s?(?:19|20)[0-9]{2}"
+    r"|(?:19|20)[0-9]{2}\s?[./-]\s?[0-9]{1,2}\s?[./-]\s?[0-9]{1,2}"
+)
+
+_CC_TWO_DIGIT = frozenset(
+    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
+    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
+)
+# First two digits of the three-digit country codes (ITU zones).
+_CC_THREE_DIGIT_PREFIXES = frozenset(
+    "21 22 23 24 25 26 29 35 37 38 42 50 59 67 68 69 85 88 96 97 99".split()
+)
+# National significant number lengths for countries residents often call; others get 7-12.
+_CC_NATIONAL_LENGTH: dict[str, tuple[int, int]] = {
+    "1": (10, 10), "7": (10, 10), "20": (8, 10), "30": (10, 10), "33": (9, 9), "34": (9, 9),
+    "39": (6, 11), "44": (9, 10), "45": (8, 8), "47": (8, 8), "48": (9, 9), "49": (6, 12),
+    "90": (10, 10), "91": (10, 10), "92": (9, 10), "93": (9, 9), "98": (10, 10),
+    "212": (9, 9), "213": (8, 9), "216": (8, 8), "249": (9, 9), "251": (9, 9), "252": (7, 9),
+    "254": (9, 9), "255": (9, 9), "256": (9, 9), "291": (7, 7), "358": (5, 10), "380": (9, 9),
+    "381": (8, 9), "385": (8, 9), "387": (8, 8), "961": (7, 8), "962": (8, 9), "963": (9, 9),
+    "964": (10, 10), "965": (8, 8), "966": (8, 9), "970": (9, 9), "971": (8, 9), "972": (8, 9),
+}
+
+
+def _valid_swedish_national(digits: str, first_group: str | None = None) -> bool:
+    """A Swedish number in national form: 0 + area code + subscriber number, 8-10 digits."""
+    if not 8 <= len(digits) <= 10 or digits[0] != "0" or digits[1] == "0":
+        return False
+    if digits[1] == "7" and len(digits) != 10:  # mobiles (07X) always have ten digits
+        return False
+    if first_group is not None and first_group != digits:
+        # A separated first group is an area code: 08, or 0XX / 0XXX.
+        if len(first_group) < 2 or (len(first_group) == 2 and first_group != "08"):
+            return False
+    return True
+
+
+def _country_code(number: str) -> str | None:
+    if number[0] in "17":
+        return number[0]
+    if number[:2] in _CC_TWO_DIGIT:
+        return number[:2]
+    if number[:2] in _CC_THREE_DIGIT_PREFIXES:
+        return number[:3]
+    return None
+
+
+def _valid_international(number: str) -> bool:
+    """``number`` is everything after "+" or "00": country code and national number."""
+    if not number or number[0] == "0":
+        return False
+    if number.startswith("46"):
+        rest = number[2:]
+        rest = rest[1:] if rest.startswith("0") else rest  # "+46 (0)70 ..." / "+46 070 ..."
+        return _valid_swedish_national("0" + rest)
+    code = _country_code(number)
+    if code is None:
+        return False
+    national = number[len(code):]
+    if national.startswith("0"):  # trunk zero written out, e.g. "+90 (0)532 ..."
+        national = national[1:]
+    if not national or national[0] == "0":
+        return False
+    low, high = _CC_NATIONAL_LENGTH.get(code, (7, 12))
+    return low <= len(national) <= high and len(code) + len(national) <= 15
+
+
+def _valid_phone(candidate: str, has_plus: bool) -> bool:
+    if candidate.count("(") != candidate.count(")") or _DATE_LIKE.fullmatch(candidate):
+        return False
+    digits = re.sub(r"[^0-9]", "", candidate)
+    if len(digits) < 8:
+        return False
+    if has_plus:
+        return _valid_international(digits)
+    if digits.startswith("00"):
+        return _valid_international(digits[2:])
+    first = _PHONE_GROUP.match(candidate)
+    if first is None:
+        return False
+    # In Swedish national form only the area code is set off by "-" or "/": "08 30-09 15" is
+    # a time range, not a number.
+    rest = re.sub(r"^\s?[-/]?\s?", "", candidate[first.end():])
+    if "-" in rest or "/" in rest:
+        return False
+    first_group = first.group().strip("()")
+    if len(digits) == 11:
+        # Eleven digits after a trunk 0 are a foreign number in domestic form (Turkish
+        # 0532 123 45 67, Iranian 0912 345 6789, British 07911 123456), never Swedish. The
+        # area/operator code must be 4+ digits so "070-123 45 67 2" does not qualify.
+        return digits[1] != "0" and (first_group == digits or len(first_group) >= 4)
+    return _valid_swedish_national(digits, first_group)
+
+
+# "kl 08 30" is a time; "klockan", "saat" (Turkish), "kello" (Finnish) likewise.
+_TIME_BEFORE = re.compile(r"(?:\bkl\.?|\bklockan|\bsaat|\bkello)\s*$", re.IGNORECASE)
+
+
+def _find_phones(norm: str) -> list[Finding]:
+    found: list[Finding] = []
+    for run in _PHONE_RUN.finditer(norm):
+        text, base = run.group(), run.start()
+        groups = list(_PHONE_GROUP.finditer(text))
+
+        def span(i: int, j: int) -> tuple[int, int] | None:
+            """Offsets in ``text`` of groups i..j when they form a phone number."""
+            has_plus = i == 0 and text.startswith("+")
+            start = 0 if has_plus else groups[i].start()
+            end = groups[j].end()
+            if not _valid_phone(text[start:end], has_plus):
+                return None
+            if _is_amount(norm, base + start, base + end):
+                return None
+            return start, end
+
+        def starts_phone(i: int) -> bool:
+            return any(span(i, j) for j in range(i, len(groups)))
+
+        # Numbers start only where the run starts, or right after another number: a phone
+        # number cut out of the middle of a longer digit sequence (an IBAN, a card number)
+        # is a false positive.
+        i = 0
+        while i < len(groups):
+            accepted = None
+            for j in range(len(groups) - 1, i - 1, -1):
+                offsets = span(i, j)
+                if offsets is None:
+                    continue
+                trailing = sum(len(re.sub(r"[^0-9]", "", g.group())) for g in groups[j + 1:])
+                # A short trailing number ("070-123 45 67 2 gånger") may follow; a long one
+                # means this was part of something longer, unless it is a phone number too.
+                if trailing < 3 or starts_phone(j + 1):
+                    accepted = (j, offsets)
+                    break
+            if accepted is None:
+                break
+            j, (start, end) = accepted
+            if not (i == 0 and _TIME_BEFORE.search(norm, max(0, base - 10), base)):
+                found.append(Finding("telefon", base + start, base + end))
+            i = j + 1
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# E-mail addresses
+# --------------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"(?<![\w.!#$%&'*+/=?^`{|}~@-])"
+    r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"
+    r"(?:@|\s?[\[(]at[\])]\s?)"  # also the common "anna (at) example (dot) se" disguise
+    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?(?:\.|\s?[\[(]dot[\])]\s?))+"
+    r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{2,59})"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _find_emails(norm: str) -> list[Finding]:
+    return [Finding("e-post", m.start(), m.end()) for m in _EMAIL.finditer(norm)]
+
+
+# --------------------------------------------------------------------------------------------
+# Street addresses and postal codes
+# --------------------------------------------------------------------------------------------
+
+_L = "A-Za-zÅÄÖåäöÉéÜüÆæØøÈèÁá"
+_STREET_SUFFIXES = (
+    "gatan gata vägen väg gränden gränd allén allé alléen backen backe torget torg stigen "
+    "platsen planen plan leden gången slingan slinga stråket stråk terrassen kroken ringen "
+    "liden hagen kullen höjden udden bryggan kajen stranden strand promenaden esplanaden "
+    "gärdet ängen vägen"
+).split()
+# Words to stand apart after a name: "Tumba torg 5", "Fittja gård 7", "Anna Lindhs väg 3".
+_SEPARATE_STREET_WORDS = "torg gård gårdsväg allé backe gränd väg gata strand".split()
+# Capitalised words that start sentences rather than street names ("Min gård 2 ...").
+_NOT_STREET_NAMES = frozenset(
+    "jag vi du ni han hon de den det min mitt mina vår vårt våra en ett i på vid the a my our "
+    "this that at in".split()
+)
+_STREET_PREFIX_WORDS = "Gamla Nya Norra Södra Västra Östra Stora Lilla Övre Nedre Sankt S:t".split()
+
+# Ordinary nouns that end like a street name: never an address.
+_NOT_STREETS = frozenset(
+    "motorvägen bilvägen cykelvägen gångvägen landsvägen genvägen omvägen hemvägen halvvägen "
+    "tillbakavägen vägen gatan huvudgatan tvärgatan bakgatan sidogatan gågatan våningsplan "
+    "våningsplanet plan busshållplatsen hållplatsen parkeringsplatsen arbetsplatsen platsen "
+    "ingången utgången uppgången nedgången gången torget backen stigen leden bryggan kajen "
+    "stranden hagen kullen höjden udden ängen gärdet ringen kroken liden promenaden allén "
+    "livsleden trafikleden farleden vattenleden".split()
+)
+# Suffixes strong enough to accept a street name typed in lower case ("hallundavägen 12").
+_LOWERCASE_OK_SUFFIXES = ("gatan", "vägen", "gränd", "gränden", "allén", "backen", "torget",
+                          "stigen", "slingan", "gata", "väg")
+
+_TOWN = rf"(?:(?:Upplands|Norra|Södra|Västra|Östra|Stora|Lilla|Sankt)\s)?[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?|[A-ZÅÄÖ]{{3,}}"
+_POSTAL_CODE = r"(?:(?:SE|S)-?\s?)?[1-9][0-9]{2}\s?[0-9]{2}(?![0-9])"
+
+_STREET = re.compile(
+    rf"(?<![{_L}0-9\-])"
+    rf"(?P<street>(?:(?:{'|'.join(map(re.escape, _STREET_PREFIX_WORDS))})\s)?"
+    rf"(?:(?P<compound>[{_L}]{{2}}[{_L}\-]*?(?:{'|'.join(_STREET_SUFFIXES)}))"
+    rf"|(?:(?P<name1>[A-ZÅÄÖ][{_L}]+)\s)?(?P<name>[A-ZÅÄÖ][{_L}]+)\s"
+    rf"(?:{'|'.join(_SEPARATE_STREET_WORDS)})))"
+    rf"\s(?P<number>[1-9][0-9]{{0,3}}(?:\s?-\s?[1-9][0-9]{{0,3}})?"
+    rf"(?:[A-Za-z](?![{_L}0-9])|\s[A-H](?![\w]))?)"
+    rf"(?![.:,][0-9])(?![0-9])"
+    rf"(?P<flat>[,،]?\s*(?:lgh\.?|lägenhet(?:snummer)?|lgh\s?nr\.?)\s*[0-9]{{4}}(?![0-9]))?"
+    rf"(?P<postal>[,،]?\s*{_POSTAL_CODE}(?:[,،]?\s+(?P<town>{_TOWN}))?)?"
+)
+
+_POSTAL_TOWN = re.compile(
+    rf"(?<![\w+\-])(?<![0-9][ .,])(?P<code>{_POSTAL_CODE})(?![ .,][0-9])"
+    rf"[,،]?\s+(?P<town>{_TOWN})(?![{_L}])"
+)
+
+# Capitalised words that follow a number but are no town.
+_NOT_TOWNS = frozenset(
+    "kr kronor sek eur euro euros usd dollar dollars swedish svenska kronor personer minuter "
+    "timmar dagar barn people persons minutes hours days the and och men jag vi de han hon "
+    "det den invånare residents st stycken".split()
+)
+# Places whose name does not look Swedish by its ending but are common in Botkyrka answers.
+_KNOWN_TOWNS = frozenset(
+    "tumba alby fittja hallunda grödinge vårsta tullinge norsborg rönninge salem huddinge "
+    "stockholm flemingsberg skärholmen södertälje kista järfälla solna sundbyberg nacka "
+    "uppsala malmö göteborg västerås örebro linköping norrköping jönköping umeå luleå kiruna "
+    "handen farsta vällingby spånga bredäng sätra".split()
+)
+# Endings of Swedish place names, to accept "14568 Norsborg" written without the space.
+_SWEDISH_TOWN_ENDINGS = re.compile(
+    r"(?:borg|by|sund|köping|holm|berg|sala|näs|vik|inge|stad|hamn|fors|lund|dal|torp|hult"
+    r"|ryd|ed|ås|å|ö|ängen|landa|tuna|stad|bo|sjö)$",
+    re.IGNORECASE,
+)
+
+
+def _town_ok(town: str, code: str) -> bool:
+    lowered = town.lower()
+    if lowered in _NOT_TOWNS:
+        return False
+    if re.search(r"[0-9]{3}\s[0-9]{2}", code):
+        return True  # "145 68 X" is a distinctly Swedish way of writing a postal code
+    return lowered in _KNOWN_TOWNS or bool(_SWEDISH_TOWN_ENDINGS.search(lowered))
+
+
+def _find_addresses(norm: str) -> list[Finding]:
+    found: list[Finding] = []
+    for match in _STREET.finditer(norm):
+        compound = match["compound"]
+        if compound is not None:
+            lowered = compound.lower()
+            if lowered in _NOT_STREETS:
+                continue
+            if compound[0].islower() and not lowered.endswith(_LOWERCASE_OK_SUFFIXES):
+                continue
+        elif match["name"].lower() in _NOT_STREET_NAMES:
+            continue
+        start = match.start()
+        if match["name1"] and match["name1"].lower() in _NOT_STREET_NAMES:
+            start = match.start("name")  # "Vid Tumba torg 5": the street starts at "Tumba"
+        if _UNIT_AFTER.match(norm, match.end("number")) or _is_amount(
+            norm, match.start("number"), match.end("number")
+        ):
+            continue
+        end = match.end()
+        if match["town"] and match["town"].lower() in _NOT_TOWNS:
+            end = match.start("town")
+        elif match["postal"] and not match["flat"] and _is_amount(norm, match.start("postal"), end):
+            end = match.end("number")  # "Storgatan 5 12000 kr" - keep the amount
+        found.append(Finding("adress", start, len(norm[:end].rstrip(" ,،"))))
+    for match in _POSTAL_TOWN.finditer(norm):
+        if _town_ok(match["town"], match["code"]):
+            found.append(Finding("adress", match.start(), match.end()))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Case / reference numbers (only after an explicit keyword)
+# --------------------------------------------------------------------------------------------
+
+_CASE_KEYWORDS = sorted(
+    [
+        # Swedish
+        "ärendenummer", "ärendenumret", "ärendenr", "ärende-nr", "ärende nr", "ärende",
+        "diarienummer", "diarienumret", "diarienr", "dnr", "referensnummer", "referensnumret",
+        "referens", "ref nr", "ref",
+        # English
+        "case number", "case no", "case nr", "case id", "case reference", "reference number",
+        "reference no", "reference",
+        # Arabic, Persian
+        "رقم القضية", "رقم الملف", "رقم المرجع", "رقم الطلب", "رقم المعاملة",
+        "شماره پرونده", "شماره مرجع", "شماره درخواست",
+        # Turkish, Finnish, Russian, Somali
+        "dosya numarası", "dosya numaram", "dosya no", "başvuru numarası", "başvuru numaram",
+        "referans numarası", "referans no",
+        "asianumero", "asianumeroni", "diaarinumero", "hakemusnumero", "hakemusnumeroni",
+        "номер дела", "номер обращения", "номер заявления",
+        "lambarka kiiska", "lambarka kiiskayga", "lambarka tixraaca", "lambarka dacwadda",
+    ],
+    key=len,
+    reverse=True,
+)
+_CASE = re.compile(
+    r"(?<![^\W\d_])(?:" + "|".join(re.escape(k).replace(r"\ ", r"\s") for k in _CASE_KEYWORDS) + r")"
+    r"(?![^\W\d_])"
+    r"(?:\s*[.:#=]\s*|\s+)"
+    r"(?:(?:nr|no|nummer|number|numret|är|is|was|var|waa|on|ist|est|هو|است|من)\.?\s*[:#]?\s*)?"
+    r"(?P<code>(?=[A-Za-z0-9/\-]*[0-9])[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
+    r"(?:\s[0-9]{3,}(?:[-/][A-Za-z0-9]+)*)*)"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?:1[89]|20)[0-9]{2}")
+
+
+def _find_case_numbers(norm: str) -> list[Finding]:
+    found: list[Finding] = []
+    for match in _CASE.finditer(norm):
+        code = match["code"]
+        if sum(c.isdigit() for c in code) < 4 or _YEAR.fullmatch(code):
+            continue  # "ärende 2" / "referens 2023" are no identifiers
+        if _is_amount(norm, match.start("code"), match.end("code")) or _UNIT_AFTER.match(
+            norm, match.end("code")
+        ):
+            continue
+        found.append(Finding("ärendenummer", match.start("code"), match.end("code")))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+# When findings overlap, the more specific kind wins: an e-mail may contain digits, a
+# personnummer is checked by Luhn, a case number has a keyword, phones are the loosest rule.
+_PRIORITY = {"e-post": 0, "personnummer": 1, "samordningsnummer": 1, "ärendenummer": 2,
+             "adress": 3, "telefon": 4}
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    """Every piece of personal data in ``text``: non-overlapping, sorted by start offset."""
+    norm = _normalise(text)
+    candidates = [
+        *_find_emails(norm),
+        *_find_id_numbers(norm),
+        *_find_case_numbers(norm),
+        *_find_addresses(norm),
+        *_find_phones(norm),
+    ]
+    candidates.sort(key=lambda f: (_PRIORITY[f.kind], f.start, f.start - f.end))
+    chosen: list[Finding] = []
+    for finding in candidates:
+        if finding.end > finding.start and all(
+            finding.end <= other.start or finding.start >= other.end for other in chosen
+        ):
+            chosen.append(finding)
+    return sorted(chosen, key=lambda f: f.start)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every finding replaced by its typed marker, e.g. "[telefon]"."""
+    parts: list[str] = []
+    position = 0
+    for finding in find_personal_data(text):
+        parts.append(text[position:finding.start])
+        parts.append(MARKERS[finding.kind])
+        position = finding.end
+    parts.append(text[position:])
+    return "".join(parts)

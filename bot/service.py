@@ -1,0 +1,265 @@
+"""What happens when a resident answers: the rules of the survey, apart from Telegram and SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.language import detect
+from bot.survey import Question, QuestionKind, Survey
+from storage import Answer, Repository, Response, Stage, Story
+
+# Telegram allows 4096 characters in a message; a story is kept well inside that.
+MAX_STORY_CHARS = 4000
+
+
+class SurveyFlowError(Exception):
+    """A resident's action does not fit where they are; answered politely, never a crash."""
+
+
+class NotStarted(SurveyFlowError):
+    """The resident has no survey under way."""
+
+
+class WrongStage(SurveyFlowError):
+    """The action belongs to another step (an old language or consent button, say)."""
+
+
+class StaleQuestion(SurveyFlowError):
+    """A button of a question other than the current one was pressed."""
+
+
+class UnknownOption(SurveyFlowError):
+    """An option code the question does not have (a forged or outdated button)."""
+
+
+class StoryTooLong(SurveyFlowError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"story longer than {limit} characters")
+        self.limit = limit
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A resident's state after an action, with what the reply needs."""
+
+    response: Response
+    question: Question | None
+    # The option codes just stored for the previous question (empty when it was skipped).
+    saved_codes: tuple[str, ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        return self.response.stage is Stage.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentData:
+    response: Response
+    answers: dict[str, Answer]
+    story: Story | None
+
+
+class SurveyService:
+    def __init__(
+        self,
+        repository: Repository,
+        survey: Survey,
+        *,
+        clock: Callable[[], str] = utc_now,
+        scrub: Callable[[str], str] = lambda text: text,
+    ) -> None:
+        self.repository = repository
+        self.survey = survey
+        self._clock = clock
+        self._scrub = scrub
+
+    async def find(self, respondent: str) -> Response | None:
+        return await self.repository.find_response(respondent, self.survey.id)
+
+    async def require(self, respondent: str) -> Response:
+        response = await self.find(respondent)
+        if response is None:
+            raise NotStarted()
+        return response
+
+    async def begin(self, respondent: str) -> Response:
+        """The resident's response, created (waiting for a language) if there is none."""
+        response = await self.find(respondent)
+        if response is not None:
+            return response
+        return await self.repository.create_response(
+            respondent, self.survey.id, self.survey.version, None, self._clock()
+        )
+
+    async def choose_language(self, respondent: str, language: str) -> Response:
+        response = await self.begin(respondent)
+        stage = Stage.CONSENT if response.stage is Stage.LANGUAGE else response.stage
+        await self.repository.set_language(response.id, language, stage, self._clock())
+        return await self.repository.get_response(response.id)
+
+    async def consent(self, respondent: str, agree: bool) -> Progress | None:
+        """Record the agreement and go to the first question; on "no thanks" keep nothing."""
+        response = await self.require(respondent)
+        if response.stage is not Stage.CONSENT:
+            raise WrongStage()
+        if not agree:
+            await self.repository.delete_response(response.id)
+            return None
+        first = self.survey.first_question()
+        await self.repository.record_consent(
+            response.id, self.survey.consent_version, first.id, self._clock()
+        )
+        return await self.progress(await self.repository.get_response(response.id))
+
+    async def progress(self, response: Response) -> Progress:
+        """Where the resident is, repairing a place that a new survey version no longer has."""
+        if response.stage is not Stage.QUESTIONS:
+            return Progress(response, None)
+        question = self.survey.question(response.current_question or "")
+        if question is None:
+            answered = await self.repository.answers(response.id)
+            question = next((q for q in self.survey.questions if q.id not in answered), None)
+            if question is None:
+                await self.repository.skip_to(response.id, None, self._clock())
+            else:
+                await self.repository.move_to(response.id, question.id, self._clock())
+            response = await self.repository.get_response(response.id)
+        return Progress(response, question)
+
+    async def _current(self, respondent: str, question_id: str) -> tuple[Response, Question]:
+        response = await self.require(respondent)
+        if response.stage is not Stage.QUESTIONS:
+            raise WrongStage()
+        progress = await self.progress(response)
+        if progress.question is None or progress.question.id != question_id:
+            raise StaleQuestion()
+        return progress.response, progress.question
+
+    async def _store(
+        self, response: Response, question: Question, codes: tuple[str, ...], *, skipped: bool
+    ) -> Progress:
+        following = self.survey.next_question(question.id)
+        await self.repository.save_answer(
+            response.id,
+            question.id,
+            codes,
+            skipped=skipped,
+            survey_version=self.survey.version,
+            next_question=following.id if following else None,
+            now=self._clock(),
+        )
+        return Progress(await self.repository.get_response(response.id), following, codes)
+
+    async def answer(self, respondent: str, question_id: str, code: str) -> Progress:
+        response, question = await self._current(respondent, question_id)
+        if question.kind is not QuestionKind.SINGLE or question.option(code) is None:
+            raise UnknownOption()
+        return await self._store(response, question, (code,), skipped=False)
+
+    async def toggle(self, respondent: str, question_id: str, code: str) -> Progress:
+        response, question = await self._current(respondent, question_id)
+        option = question.option(code)
+        if question.kind is not QuestionKind.MULTI or option is None:
+            raise UnknownOption()
+        selected = list(response.pending_codes)
+        if code in selected:
+            selected.remove(code)
+        elif option.exclusive:
+            selected = [code]
+        else:
+            exclusive = {o.code for o in question.options if o.exclusive}
+            selected = [c for c in selected if c not in exclusive] + [code]
+        # Stored in the survey's option order, whatever order they were ticked in.
+        ordered = tuple(c for c in question.option_codes if c in selected)
+        await self.repository.set_pending(response.id, ordered, self._clock())
+        return Progress(await self.repository.get_response(response.id), question)
+
+    async def confirm(self, respondent: str, question_id: str) -> Progress:
+        response, question = await self._current(respondent, question_id)
+        if question.kind is not QuestionKind.MULTI:
+            raise UnknownOption()
+        codes = response.pending_codes
+        # "Done" with nothing ticked is the same as skipping.
+        return await self._store(response, question, codes, skipped=not codes)
+
+    async def skip(self, respondent: str, question_id: str) -> Progress:
+        response, question = await self._current(respondent, question_id)
+        if question.kind is QuestionKind.FREE_TEXT:
+            following = self.survey.next_question(question.id)
+            await self.repository.skip_to(
+                response.id, following.id if following else None, self._clock()
+            )
+            return Progress(await self.repository.get_response(response.id), following)
+        return await self._store(response, question, (), skipped=True)
+
+    async def _free_text_question(self, respondent: str) -> tuple[Response, Question]:
+        response = await self.require(respondent)
+        progress = await self.progress(response)
+        question = progress.question
+        if question is None or question.kind is not QuestionKind.FREE_TEXT:
+            raise WrongStage()
+        return progress.response, question
+
+    async def expects_story(self, respondent: str) -> bool:
+        response = await self.find(respondent)
+        if response is None or response.stage is not Stage.QUESTIONS:
+            return False
+        question = (await self.progress(response)).question
+        return question is not None and question.kind is QuestionKind.FREE_TEXT
+
+    async def tell_story(self, respondent: str, text: str) -> Progress:
+        response, question = await self._free_text_question(respondent)
+        text = text.strip()
+        if len(text) > MAX_STORY_CHARS:
+            raise StoryTooLong(MAX_STORY_CHARS)
+        clean = self._scrub(text)
+        return await self._save_story(
+            response, question, text=clean, voice=None, language=detect(clean, hint=response.language)
+        )
+
+    async def send_voice(self, respondent: str, file_id: str, duration: int) -> Progress:
+        response, question = await self._free_text_question(respondent)
+        return await self._save_story(
+            response, question, text=None, voice=(file_id, duration), language=None
+        )
+
+    async def _save_story(
+        self,
+        response: Response,
+        question: Question,
+        *,
+        text: str | None,
+        voice: tuple[str, int] | None,
+        language: str | None,
+    ) -> Progress:
+        following = self.survey.next_question(question.id)
+        await self.repository.save_story(
+            response.id,
+            text=text,
+            voice_file_id=voice[0] if voice else None,
+            voice_duration=voice[1] if voice else None,
+            language=language,
+            next_question=following.id if following else None,
+            now=self._clock(),
+        )
+        return Progress(await self.repository.get_response(response.id), following)
+
+    async def resident_data(self, respondent: str) -> ResidentData | None:
+        response = await self.find(respondent)
+        if response is None:
+            return None
+        return ResidentData(
+            response,
+            await self.repository.answers(response.id),
+            await self.repository.story(response.id),
+        )
+
+    async def forget(self, respondent: str) -> bool:
+        """Erase everything stored about a resident; True if there was anything."""
+        return await self.repository.delete_respondent(respondent) > 0

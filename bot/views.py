@@ -1,0 +1,224 @@
+"""What the resident sees: texts and inline keyboards built from the survey and catalogues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Action, Callback
+from bot.i18n import Translations, Translator, isolate
+from bot.service import ResidentData
+from bot.survey import Question, QuestionKind, Survey
+from storage import Answer, Response, Stage, Story
+
+MAX_MESSAGE_CHARS = 4096
+# Smallest group whose figures staff may ever see; stated in the consent text.
+MIN_GROUP_SIZE = 5
+TICK = "☑️"
+UNTICKED = "⬜"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Split at line breaks (or hard, for one huge line) so every part fits Telegram's limit."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def _button(label: str, callback: Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callback.encode())
+
+
+def _rows(buttons: Sequence[InlineKeyboardButton], columns: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
+
+
+def ordered_languages(translations: Translations, suggestions: Iterable[str | None]) -> list[str]:
+    """Suggested languages first (Telegram's, then what the resident wrote in), then the rest."""
+    first = []
+    for code in suggestions:
+        if code and translations.supports(code) and code not in first:
+            first.append(code)
+    return first + [code for code in translations.languages if code not in first]
+
+
+def language_menu(
+    translations: Translations, t: Translator, key: str, suggestions: Iterable[str | None]
+) -> Reply:
+    buttons = [
+        _button(translations.catalogues[code].name, Callback(Action.LANGUAGE, value=code))
+        for code in ordered_languages(translations, suggestions)
+    ]
+    return Reply(t(key), InlineKeyboardMarkup(_rows(buttons, 2)))
+
+
+def consent(t: Translator, retention_days: int) -> Reply:
+    text = "\n\n".join(
+        [
+            t("consent.title"),
+            t("consent.who"),
+            t("consent.anonymous"),
+            t.plural("consent.retention", retention_days),
+            t("consent.access", min_group=MIN_GROUP_SIZE),
+            t("consent.rights"),
+            t("consent.question"),
+        ]
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [_button(t("consent.agree"), Callback(Action.CONSENT, value="yes"))],
+            [_button(t("consent.decline"), Callback(Action.CONSENT, value="no"))],
+        ]
+    )
+    return Reply(text, keyboard)
+
+
+def option_label(t: Translator, question: Question, code: str) -> str:
+    option = question.option(code)
+    label = t(f"q.{question.id}.{code}")
+    return f"{option.symbol} {label}" if option and option.symbol else label
+
+
+def question(
+    t: Translator,
+    survey: Survey,
+    current: Question,
+    pending: Sequence[str] = (),
+    *,
+    note: str | None = None,
+) -> Reply:
+    lines = []
+    if note:
+        lines += [note, ""]
+    lines.append(t("question.progress", number=survey.position(current.id), total=len(survey.questions)))
+    lines.append(t(f"q.{current.id}"))
+    if current.kind is QuestionKind.MULTI:
+        lines.append(t("question.multi_hint"))
+    buttons: list[InlineKeyboardButton] = []
+    if current.kind is QuestionKind.SINGLE:
+        buttons = [
+            _button(option_label(t, current, o.code), Callback(Action.ANSWER, current.id, o.code))
+            for o in current.options
+        ]
+    elif current.kind is QuestionKind.MULTI:
+        buttons = [
+            _button(
+                f"{TICK if o.code in pending else UNTICKED} {option_label(t, current, o.code)}",
+                Callback(Action.TOGGLE, current.id, o.code),
+            )
+            for o in current.options
+        ]
+    rows = _rows(buttons, current.columns)
+    last_row = [_button(t("button.skip"), Callback(Action.SKIP, current.id))]
+    if current.kind is QuestionKind.MULTI:
+        last_row.append(_button(t("button.done"), Callback(Action.DONE, current.id)))
+    rows.append(last_row)
+    return Reply("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def saved_note(t: Translator, answered: Question, codes: Sequence[str]) -> str:
+    """The line that confirms the previous answer, above the next question."""
+    if not codes:
+        return t("question.saved_skip")
+    answer = t("recap.separator").join(option_label(t, answered, code) for code in codes)
+    return t("question.saved", answer=answer)
+
+
+def _answer_text(t: Translator, survey_question: Question, answer: Answer | None) -> str:
+    if answer is None:
+        return t("recap.not_answered")
+    if answer.skipped or not answer.option_codes:
+        return t("recap.skipped")
+    known = [c for c in answer.option_codes if survey_question.option(c) is not None]
+    return t("recap.separator").join(option_label(t, survey_question, c) for c in known)
+
+
+def _story_text(t: Translator, story: Story | None, response: Response) -> str:
+    if story is None:
+        return t("recap.skipped") if response.stage is Stage.DONE else t("recap.not_answered")
+    if story.voice_file_id:
+        return t.plural("recap.story_voice", story.voice_duration or 0)
+    return t.plural("recap.story_text", len(story.text or ""))
+
+
+def recap_lines(t: Translator, survey: Survey, data: ResidentData) -> list[str]:
+    lines = []
+    for q in survey.questions:
+        if q.kind is QuestionKind.FREE_TEXT:
+            answer = _story_text(t, data.story, data.response)
+        else:
+            answer = _answer_text(t, q, data.answers.get(q.id))
+        lines.append(t("recap.line", question=t(f"recap.{q.id}"), answer=answer))
+    return lines
+
+
+def thanks(t: Translator, survey: Survey, data: ResidentData, *, title_key: str = "thanks.title") -> Reply:
+    text = "\n".join(
+        [t(title_key), "", t("thanks.recap_header"), *recap_lines(t, survey, data), "", t("thanks.rights")]
+    )
+    return Reply(text)
+
+
+def my_data(t: Translator, survey: Survey, data: ResidentData | None) -> Reply:
+    if data is None:
+        return Reply(t("mydata.nothing"))
+    response = data.response
+    lines = [t("mydata.header"), ""]
+    lines.append(t("mydata.language", language=t.language_name))
+    lines.append(t("mydata.started", time=_readable_time(response.started_at)))
+    if response.consented_at:
+        lines.append(
+            t(
+                "mydata.consent",
+                time=_readable_time(response.consented_at),
+                version=response.consent_version or "",
+            )
+        )
+    if response.completed_at:
+        lines.append(t("mydata.completed", time=_readable_time(response.completed_at)))
+    if response.consented_at:
+        lines += ["", *recap_lines(t, survey, data)]
+    if data.story and data.story.text:
+        # The resident's own words may be in another script than the catalogue: isolate them.
+        lines += ["", t("mydata.story_text", text=isolate(data.story.text))]
+    lines += ["", t("mydata.footer")]
+    return Reply("\n".join(lines))
+
+
+def _readable_time(iso: str) -> str:
+    return iso.replace("T", " ").removesuffix("+00:00") + " UTC"
+
+
+def delete_confirmation(t: Translator) -> Reply:
+    return Reply(
+        t("delete.confirm"),
+        InlineKeyboardMarkup(
+            [
+                [_button(t("delete.yes"), Callback(Action.DELETE, value="yes"))],
+                [_button(t("delete.no"), Callback(Action.DELETE, value="no"))],
+            ]
+        ),
+    )

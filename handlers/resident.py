@@ -1,0 +1,300 @@
+"""The resident's conversation: language, consent, questions, story, thanks."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot import views
+from bot.callbacks import Action, Callback, parse
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.language import detect
+from bot.service import Progress, StoryTooLong, SurveyFlowError
+from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
+from storage import Response, Stage
+
+
+async def show_current_step(
+    update: Update,
+    context: BotContext,
+    response: Response | None,
+    t: Translator,
+    *,
+    note: str | None = None,
+    suggested: str | None = None,
+) -> None:
+    """Send whatever the resident should see now: languages, consent, a question or thanks."""
+    if response is None or response.stage is Stage.LANGUAGE:
+        menu = views.language_menu(
+            context.translations,
+            t,
+            "start.choose_language",
+            [telegram_language(update), suggested],
+        )
+        text = f"{note}\n\n{menu.text}" if note else menu.text
+        await send(update, context, views.Reply(text, menu.keyboard))
+        return
+    if response.stage is Stage.CONSENT:
+        if note:
+            await send(update, context, views.Reply(note))
+        await send(update, context, views.consent(t, context.services.retention_days))
+        return
+    progress = await context.surveys.progress(response)
+    if progress.question is None:
+        await send_thanks(update, context, progress.response, t, title_key="done.already")
+        return
+    await send(
+        update,
+        context,
+        views.question(
+            t, context.services.survey, progress.question, progress.response.pending_codes, note=note
+        ),
+    )
+
+
+async def send_thanks(
+    update: Update, context: BotContext, response: Response, t: Translator, *, title_key: str
+) -> None:
+    data = await context.surveys.resident_data(_respondent(update, context))
+    if data is not None:
+        await send(update, context, views.thanks(t, context.services.survey, data, title_key=title_key))
+
+
+def _respondent(update: Update, context: BotContext) -> str:
+    assert update.effective_user is not None
+    return context.respondent(update.effective_user.id)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: begin, or resume exactly where the resident was."""
+    respondent, response, t = await resident(update, context)
+    if response is None:
+        response = await context.surveys.begin(respondent)
+        await show_current_step(update, context, response, t)
+        return
+    note = t("resume.welcome_back") if response.stage is Stage.QUESTIONS else None
+    await show_current_step(update, context, response, t, note=note)
+
+
+async def change_language(update: Update, context: BotContext) -> None:
+    """/language: offer the languages again, at any point."""
+    _, _, t = await resident(update, context)
+    menu = views.language_menu(context.translations, t, "language.choose", [telegram_language(update)])
+    await send(update, context, menu)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: pause politely; everything answered so far stays."""
+    _, response, t = await resident(update, context)
+    key = "cancel.done" if response is not None and response.stage is not Stage.DONE else "cancel.nothing"
+    await send(update, context, views.Reply(t(key)))
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """/help: the commands a resident can use."""
+    _, _, t = await resident(update, context)
+    await send(update, context, views.Reply(t("help.text")))
+
+
+async def my_data(update: Update, context: BotContext) -> None:
+    """/mydata: everything stored about this resident, and nothing about anyone else."""
+    respondent, _, t = await resident(update, context)
+    data = await context.surveys.resident_data(respondent)
+    await send(update, context, views.my_data(t, context.services.survey, data))
+
+
+async def delete_data(update: Update, context: BotContext) -> None:
+    """/delete: ask once before erasing."""
+    _, response, t = await resident(update, context)
+    if response is None:
+        await send(update, context, views.Reply(t("delete.nothing")))
+        return
+    await send(update, context, views.delete_confirmation(t))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Every inline button press, routed by its language-neutral callback data."""
+    query = update.callback_query
+    assert query is not None
+    callback = parse(query.data)
+    respondent, response, t = await resident(update, context)
+    if callback is None:
+        await answer_query(update, t("unexpected.old_button"))
+        await show_current_step(update, context, response, t)
+        return
+    if callback.action is Action.LANGUAGE:
+        await _choose_language(update, context, respondent, callback.value)
+        return
+    if callback.action is Action.DELETE:
+        await _confirm_delete(update, context, respondent, t, callback.value == "yes")
+        return
+    try:
+        if callback.action is Action.CONSENT:
+            await _consent(update, context, respondent, t, callback.value == "yes")
+        else:
+            await _answer(update, context, respondent, t, callback)
+    except SurveyFlowError:
+        # An old, repeated or forged button: nothing is stored; show where the resident is.
+        await answer_query(update, t("unexpected.old_button"))
+        await show_current_step(update, context, await context.surveys.find(respondent), t)
+
+
+async def _choose_language(update: Update, context: BotContext, respondent: str, code: str) -> None:
+    if not context.translations.supports(code):
+        _, response, t = await resident(update, context)
+        await answer_query(update, t("unexpected.old_button"))
+        await show_current_step(update, context, response, t)
+        return
+    before = await context.surveys.find(respondent)
+    response = await context.surveys.choose_language(respondent, code)
+    t = context.translator(code)
+    await answer_query(update)
+    if before is None or before.stage is Stage.LANGUAGE:
+        # The language menu becomes the consent text.
+        await edit_or_send(update, context, views.consent(t, context.services.retention_days))
+        return
+    await edit_or_send(update, context, views.Reply(t("language.changed")))
+    await show_current_step(update, context, response, t)
+
+
+async def _consent(
+    update: Update, context: BotContext, respondent: str, t: Translator, agree: bool
+) -> None:
+    progress = await context.surveys.consent(respondent, agree)
+    await answer_query(update)
+    query = update.callback_query
+    if progress is None:
+        await edit_or_send(update, context, views.Reply(t("consent.declined")))
+        return
+    # Keep the consent text readable in the chat; only its buttons go.
+    if query is not None and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    await _show_progress(update, context, progress, t, note=None, edit=False)
+
+
+async def _answer(
+    update: Update, context: BotContext, respondent: str, t: Translator, callback: Callback
+) -> None:
+    surveys = context.surveys
+    survey = context.services.survey
+    if callback.action is Action.TOGGLE:
+        progress = await surveys.toggle(respondent, callback.question, callback.value)
+        await answer_query(update)
+        assert progress.question is not None
+        await edit_or_send(
+            update, context, views.question(t, survey, progress.question, progress.response.pending_codes)
+        )
+        return
+    answered = survey.question(callback.question)
+    assert answered is not None
+    if callback.action is Action.ANSWER:
+        progress = await surveys.answer(respondent, callback.question, callback.value)
+    elif callback.action is Action.DONE:
+        progress = await surveys.confirm(respondent, callback.question)
+    else:
+        progress = await surveys.skip(respondent, callback.question)
+    await answer_query(update, t("callback.saved"))
+    note = views.saved_note(t, answered, progress.saved_codes)
+    await _show_progress(update, context, progress, t, note=note, edit=True)
+
+
+async def _show_progress(
+    update: Update, context: BotContext, progress: Progress, t: Translator, *, note: str | None, edit: bool
+) -> None:
+    survey = context.services.survey
+    if progress.finished:
+        data = await context.surveys.resident_data(_respondent(update, context))
+        assert data is not None
+        reply = views.thanks(t, survey, data)
+    else:
+        assert progress.question is not None
+        reply = views.question(t, survey, progress.question, progress.response.pending_codes, note=note)
+    if edit:
+        await edit_or_send(update, context, reply)
+    else:
+        await send(update, context, reply)
+
+
+async def _confirm_delete(
+    update: Update, context: BotContext, respondent: str, t: Translator, confirmed: bool
+) -> None:
+    await answer_query(update)
+    if not confirmed:
+        await edit_or_send(update, context, views.Reply(t("delete.kept")))
+        return
+    erased = await context.surveys.forget(respondent)
+    await edit_or_send(update, context, views.Reply(t("delete.done" if erased else "delete.nothing")))
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Typed text: a story when one is asked for, otherwise a gentle pointer to the buttons."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    respondent, response, t = await resident(update, context)
+    if response is None or response.stage is Stage.LANGUAGE:
+        # Whatever they wrote tells us which language to offer first.
+        suggested = detect(message.text, hint=telegram_language(update))
+        if response is None:
+            response = await context.surveys.begin(respondent)
+        t = context.translator(suggested if context.translations.supports(suggested) else telegram_language(update))
+        await show_current_step(update, context, response, t, suggested=suggested)
+        return
+    if response.stage is Stage.CONSENT:
+        await send(update, context, views.consent(t, context.services.retention_days))
+        return
+    if await context.surveys.expects_story(respondent):
+        try:
+            progress = await context.surveys.tell_story(respondent, message.text)
+        except StoryTooLong as error:
+            await send(update, context, views.Reply(t.plural("story.too_long", error.limit)))
+            return
+        await _show_progress(update, context, progress, t, note=None, edit=False)
+        return
+    await show_current_step(update, context, response, t, note=t("unexpected.use_buttons"))
+
+
+async def on_voice(update: Update, context: BotContext) -> None:
+    """A voice note: kept by reference (file id and length) when a story is asked for."""
+    message = update.effective_message
+    assert message is not None
+    voice = message.voice or message.audio or message.video_note
+    respondent, response, t = await resident(update, context)
+    if voice is not None and await context.surveys.expects_story(respondent):
+        # The wire form gives whole seconds whichever duration type PTB is set to expose.
+        seconds = int(voice.to_dict().get("duration") or 0)
+        progress = await context.surveys.send_voice(respondent, voice.file_id, seconds)
+        await _show_progress(update, context, progress, t, note=None, edit=False)
+        return
+    await on_other_message(update, context)
+
+
+async def on_other_message(update: Update, context: BotContext) -> None:
+    """Stickers, photos, documents and the like: say so kindly and show the current step."""
+    respondent, response, t = await resident(update, context)
+    if response is None or response.stage is Stage.LANGUAGE:
+        await show_current_step(update, context, response, t, note=t("unexpected.choose_language_first"))
+        return
+    if response.stage is Stage.CONSENT:
+        await send(update, context, views.Reply(t("unexpected.consent_first")))
+        await send(update, context, views.consent(t, context.services.retention_days))
+        return
+    key = "unexpected.story_media" if await context.surveys.expects_story(respondent) else "unexpected.media"
+    await show_current_step(update, context, response, t, note=t(key))
+
+
+async def on_edited(update: Update, context: BotContext) -> None:
+    """An edited message: the first version stands; say so."""
+    _, _, t = await resident(update, context)
+    await send(update, context, views.Reply(t("unexpected.edited")))
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    _, _, t = await resident(update, context)
+    await send(update, context, views.Reply(t("unexpected.unknown_command")))
+
+
+async def on_group_message(update: Update, context: BotContext) -> None:
+    """Groups and channels: the survey is private, so point people to a private chat."""
+    t = context.translator(telegram_language(update))
+    await send(update, context, views.Reply(t("unexpected.group")))
+

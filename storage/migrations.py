@@ -1,0 +1,55 @@
+"""Ordered, named schema steps. Each is applied once, in one transaction with its record.
+
+Never edit or reorder a step that has shipped: add a new one at the end.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    (
+        "0001_responses_answers_stories",
+        [
+            """
+            CREATE TABLE responses (
+                id INTEGER PRIMARY KEY,
+                respondent TEXT NOT NULL,
+                survey_id TEXT NOT NULL,
+                survey_version TEXT NOT NULL,
+                language TEXT,
+                stage TEXT NOT NULL CHECK (stage IN ('language', 'consent', 'questions', 'done')),
+                current_question TEXT,
+                pending_codes TEXT NOT NULL DEFAULT '',
+                consent_version TEXT,
+                consented_at TEXT,
+                started_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                completed_at TEXT,
+                UNIQUE (respondent, survey_id)
+            )
+            """,
+            """
+            CREATE TABLE answers (
+                response_id INTEGER NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+                question_id TEXT NOT NULL,
+                option_codes TEXT NOT NULL DEFAULT '',
+                skipped INTEGER NOT NULL DEFAULT 0 CHECK (skipped IN (0, 1)),
+                survey_version TEXT NOT NULL,
+                answered_at TEXT NOT NULL,
+                PRIMARY KEY (response_id, question_id)
+            )
+            """,
+            """
+            CREATE TABLE stories (
+                response_id INTEGER PRIMARY KEY REFERENCES responses (id) ON DELETE CASCADE,
+                text TEXT,
+                voice_file_id TEXT,
+                voice_duration INTEGER,
+                language TEXT,
+                created_at TEXT NOT NULL,
+                CHECK (text IS NOT NULL OR voice_file_id IS NOT NULL)
+            )
+            """,
+            "CREATE INDEX responses_stage ON responses (survey_id, stage)",
+        ],
+    ),
+]

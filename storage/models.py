@@ -1,0 +1,50 @@
+"""Plain records read from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """Where a resident is in the conversation; stored as text, so never renumbered."""
+
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    QUESTIONS = "questions"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    id: int
+    survey_id: str
+    survey_version: str
+    language: str | None
+    stage: Stage
+    current_question: str | None
+    # Choices ticked so far in a multiple-choice question that is not yet confirmed.
+    pending_codes: tuple[str, ...]
+    consent_version: str | None
+    consented_at: str | None
+    started_at: str
+    updated_at: str
+    completed_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question_id: str
+    option_codes: tuple[str, ...]
+    skipped: bool
+    survey_version: str
+    answered_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    text: str | None
+    voice_file_id: str | None
+    voice_duration: int | None
+    language: str | None
+    created_at: str

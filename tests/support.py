@@ -1,0 +1,167 @@
+"""Test helpers: the real Application, driven offline through the local Bot API's dispatcher."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_application, open_services
+from bot.config import Settings
+from bot.context import Services
+from bot.local_api import LocalBotApi
+
+TOKEN = "123456:LOCAL-TEST-TOKEN"
+
+
+class OfflineRequest(BaseRequest):
+    """PTB's I/O boundary answered in-process by LocalBotApi: no socket is opened."""
+
+    def __init__(self, api: LocalBotApi) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.json_parameters) if request_data else {}
+        status, payload = await self.api.dispatch(api_method, params)
+        return status, json.dumps(payload).encode()
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "database_path": tmp_path / "feedback.sqlite3",
+        "pseudonym_key": "test-pseudonym-key-0123456789abcdef",
+        "log_level": "DEBUG",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class Resident:
+    """One simulated resident talking to the bot."""
+
+    def __init__(self, harness: Harness, user_id: int, language_code: str | None = "sv") -> None:
+        self.harness = harness
+        self.user_id = user_id
+        self.language_code = language_code
+
+    @property
+    def api(self) -> LocalBotApi:
+        return self.harness.api
+
+    async def command(self, name: str) -> None:
+        await self.api.send_command(self.user_id, name, language_code=self.language_code)
+        await self.harness.deliver()
+
+    async def say(self, text: str) -> None:
+        await self.api.send_message(self.user_id, text, language_code=self.language_code)
+        await self.harness.deliver()
+
+    async def press(self, data: str) -> str:
+        """Press the newest visible button with this callback data; returns the query id."""
+        for message in reversed(self.api.chat_messages(self.user_id)):
+            if data in buttons_of(message):
+                query_id = await self.api.press(
+                    self.user_id, message["message_id"], data, language_code=self.language_code
+                )
+                await self.harness.deliver()
+                return query_id
+        raise AssertionError(f"no button {data!r}; last message: {self.last_text()!r}")
+
+    async def press_in(self, message_id: int, data: str) -> str:
+        query_id = await self.api.press(
+            self.user_id, message_id, data, language_code=self.language_code
+        )
+        await self.harness.deliver()
+        return query_id
+
+    def messages(self) -> list[dict[str, Any]]:
+        return [m for m in self.api.chat_messages(self.user_id) if not m.get("deleted")]
+
+    def last(self) -> dict[str, Any]:
+        messages = self.messages()
+        assert messages, "the bot has not written to this resident"
+        return messages[-1]
+
+    def last_text(self) -> str:
+        return self.last()["text"] if self.messages() else ""
+
+    def buttons(self) -> list[str]:
+        """Callback data of the newest message that has buttons."""
+        for message in reversed(self.messages()):
+            data = buttons_of(message)
+            if data:
+                return data
+        return []
+
+
+def buttons_of(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [
+        button["callback_data"]
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+        if "callback_data" in button
+    ]
+
+
+class Harness:
+    """A real Application on a real SQLite file, fed real Update objects."""
+
+    def __init__(self, application: Application, api: LocalBotApi, services: Services) -> None:
+        self.application = application
+        self.api = api
+        self.services = services
+        self.delivered: list[dict[str, Any]] = []
+
+    def resident(self, user_id: int, language_code: str | None = "sv") -> Resident:
+        return Resident(self, user_id, language_code)
+
+    async def deliver(self) -> None:
+        """Hand every update the simulated users produced to the application, in order."""
+        for data in self.api.take_updates():
+            self.delivered.append(data)
+            update = Update.de_json(data, self.application.bot)
+            await self.application.process_update(update)
+
+
+async def open_harness(settings: Settings, api: LocalBotApi) -> Harness:
+    services = await open_services(settings)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .request(OfflineRequest(api))
+        .get_updates_request(OfflineRequest(api))
+    )
+    application = build_application(settings, services, builder=builder)
+    await application.initialize()
+    return Harness(application, api, services)
+
+
+async def close_harness(harness: Harness) -> None:
+    await harness.application.shutdown()
+    await harness.services.database.close()

@@ -1,0 +1,442 @@
+"""Tests for bot.scrub: personal data is removed from residents' stories, look-alikes survive.
+
+All examples are invented. Valid personnummer / samordningsnummer are generated here with a Luhn
+helper of the test's own, so the module's check is tested against an independent implementation.
+Run with ``-s`` to see the per-kind precision/recall table.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+try:
+    from bot.scrub import MARKERS, Finding, find_personal_data, scrub
+except ModuleNotFoundError:  # run from outside the project root, without an installed package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bot.scrub import MARKERS, Finding, find_personal_data, scrub
+
+
+# ------------------------------------------------------------------------------------------
+# Helpers: an independent Luhn implementation and digit scripts
+# ------------------------------------------------------------------------------------------
+
+
+def luhn_check_digit(nine: str) -> str:
+    """The Luhn check digit for the first nine digits of a Swedish personnummer."""
+    total = 0
+    for index, char in enumerate(nine):
+        product = int(char) * (2 if index % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return str((10 - total % 10) % 10)
+
+
+def pnr(date6: str, serial3: str) -> str:
+    """A valid 10-digit number YYMMDD + serial + check digit (day + 60 for samordningsnummer)."""
+    return date6 + serial3 + luhn_check_digit(date6 + serial3)
+
+
+def dash(ten: str, sep: str = "-") -> str:
+    return f"{ten[:6]}{sep}{ten[6:]}"
+
+
+def long(ten: str, century: str, sep: str = "-") -> str:
+    return f"{century}{ten[:6]}{sep}{ten[6:]}"
+
+
+def persian(text: str) -> str:
+    return text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+def arabic(text: str) -> str:
+    return text.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+def bump(number: str, position: int) -> str:
+    """``number`` with the digit at ``position`` (counting digits only) raised by one, mod 10."""
+    digit_positions = [i for i, c in enumerate(number) if c.isdigit()]
+    at = digit_positions[position]
+    return number[:at] + str((int(number[at]) + 1) % 10) + number[at + 1:]
+
+
+P_1985 = pnr("850709", "123")
+P_1947 = pnr("470101", "234")
+P_1992_LEAP = pnr("920229", "118")
+P_2001 = pnr("010315", "456")
+P_1915 = pnr("151224", "037")
+P_1977 = pnr("771231", "098")
+P_1964 = pnr("640512", "381")
+P_1999 = pnr("990817", "762")
+P_1958 = pnr("580321", "447")
+P_1970 = pnr("700606", "909")
+P_1988 = pnr("881130", "271")
+P_2005 = pnr("050312", "123")
+P_1963 = pnr("631002", "555")
+S_1987 = pnr("870573", "241")  # 13 May + 60
+S_1990 = pnr("901261", "130")  # 1 December + 60
+S_1995 = pnr("950389", "772")  # 29 March + 60
+S_2000 = pnr("000671", "314")  # 11 June + 60
+S_1988 = pnr("880890", "026")  # 30 August + 60
+
+VALID_IDS = [P_1985, P_1947, P_1992_LEAP, P_2001, P_1915, P_1977, P_1964, P_1999, P_1958,
+             P_1970, P_1988, P_2005, P_1963, S_1987, S_1990, S_1995, S_2000, S_1988]
+
+
+def test_generated_numbers_pass_the_tests_own_luhn() -> None:
+    for number in VALID_IDS:
+        assert luhn_check_digit(number[:9]) == number[9]
+
+
+# ------------------------------------------------------------------------------------------
+# Labelled cases
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """A sentence and the personal data in it, as (exact substring, kind) in order of appearance."""
+
+    lang: str
+    text: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def spans(self) -> list[Finding]:
+        spans, position = [], 0
+        for value, kind in self.labels:
+            start = self.text.index(value, position)
+            spans.append(Finding(kind, start, start + len(value)))
+            position = start + len(value)
+        return spans
+
+    def expected(self) -> str:
+        out, position = [], 0
+        for kind, start, end in self.spans():
+            out += [self.text[position:start], MARKERS[kind]]
+            position = end
+        return "".join(out) + self.text[position:]
+
+
+def C(lang: str, text: str, *labels: tuple[str, str]) -> Case:
+    return Case(lang, text, tuple(labels))
+
+
+PN, SN, TEL, MAIL, ADR, CASE = ("personnummer", "samordningsnummer", "telefon", "e-post",
+                                "adress", "ärendenummer")
+
+POSITIVE_CASES: list[Case] = [
+    # --- personnummer ---------------------------------------------------------------------
+    C("sv", f"Mitt personnummer är {dash(P_1985)} och de frågade tre gånger.", (dash(P_1985), PN)),
+    C("sv", f"Handläggaren skrev {long(P_1947, '19', '')} på blanketten.",
+      (long(P_1947, "19", ""), PN)),
+    C("sv", f"pnr {long(P_1992_LEAP, '19')}, tack.", (long(P_1992_LEAP, "19"), PN)),
+    C("sv", f"Min dotters nummer är {dash(P_2001)} men hon fick inget svar.", (dash(P_2001), PN)),
+    C("sv", f"Min sons personnummer {P_2005} stod fel i brevet.", (P_2005, PN)),
+    C("en", f"My personal number is {dash(P_1964, ' ')} and I waited 45 min.",
+      (dash(P_1964, " "), PN)),
+    C("en", f"My grandmother ({dash(P_1915, '+')}) could not use the e-service.",
+      (dash(P_1915, "+"), PN)),
+    C("ar", f"رقمي الشخصي هو {dash(P_1977)} ولم يساعدوني في المكتب.", (dash(P_1977), PN)),
+    C("ar", f"الرقم الشخصي {arabic(long(P_1999, '19', ''))} مكتوب خطأ.",
+      (arabic(long(P_1999, "19", "")), PN)),
+    C("fa", f"شماره شخصی من {persian(dash(P_1958))} است و سه بار رفتم.",
+      (persian(dash(P_1958)), PN)),
+    C("so", f"Lambarka shakhsiga waa {P_1970}, waxaan sugay 30 daqiiqo.", (P_1970, PN)),
+    C("tr", f"Kişisel numaram {long(P_1988, '19')}, lütfen silin.", (long(P_1988, "19"), PN)),
+    C("ti", f"ናይ ሽወደን መለለዪ ቁጽሪ {dash(P_1963)} እዩ።", (dash(P_1963), PN)),
+    C("fi", f"Henkilötunnukseni on {long(P_1964, '19', ' ')}.", (long(P_1964, "19", " "), PN)),
+    C("ru", f"Мой персональный номер {dash(P_1999)}, но меня не поняли.", (dash(P_1999), PN)),
+    C("sv", f"Jag skrev {P_1977} i formuläret.", (P_1977, PN)),
+    # --- samordningsnummer ------------------------------------------------------------------
+    C("sv", f"Jag fick samordningsnummer {dash(S_1987)} förra året.", (dash(S_1987), SN)),
+    C("en", f"My coordination number {long(S_1990, '19')} was rejected.",
+      (long(S_1990, "19"), SN)),
+    C("ar", f"رقم التنسيق الخاص بي {arabic(dash(S_1995))}", (arabic(dash(S_1995)), SN)),
+    C("fa", f"شماره هماهنگی {persian(long(S_2000, '20', ''))} را دادم.",
+      (persian(long(S_2000, "20", "")), SN)),
+    C("so", f"Samordningsnummer-kaygu waa {dash(S_1988)}.", (dash(S_1988), SN)),
+    C("ti", f"ቁጽሪ {dash(S_1990)} ሂቦም።", (dash(S_1990), SN)),
+    # --- telefon ----------------------------------------------------------------------------
+    C("sv", "Ring mig på 070-123 45 67 efter fem.", ("070-123 45 67", TEL)),
+    C("sv", "Mitt nummer: 0731234567.", ("0731234567", TEL)),
+    C("sv", "Nås på 070 123 45 67 eller 076-987 65 43.", ("070 123 45 67", TEL),
+      ("076-987 65 43", TEL)),
+    C("sv", "Tel 070-1234567, helst kvällar.", ("070-1234567", TEL)),
+    C("sv", "Min man har +46 70 123 45 67.", ("+46 70 123 45 67", TEL)),
+    C("sv", "Skriv till +46701234567 på WhatsApp.", ("+46701234567", TEL)),
+    C("sv", "Från utlandet: 0046 70 123 45 67.", ("0046 70 123 45 67", TEL)),
+    C("sv", "Kontoret har 08-123 456 78 men ingen svarar.", ("08-123 456 78", TEL)),
+    C("sv", "Ring 08 12 34 56 eller 018-12 34 56.", ("08 12 34 56", TEL), ("018-12 34 56", TEL)),
+    C("sv", "Jobbet: 0520-123 45.", ("0520-123 45", TEL)),
+    C("en", "Call me on +46 8 123 456 78 or +46 (0)8 123 45 67.", ("+46 8 123 456 78", TEL),
+      ("+46 (0)8 123 45 67", TEL)),
+    C("en", "The office number (08) 530 123 45 was always busy.", ("(08) 530 123 45", TEL)),
+    C("fi", "Soita minulle +358 40 123 4567, kiitos.", ("+358 40 123 4567", TEL)),
+    C("tr", "Annemin numarası +90 532 123 45 67, Türkiye'de yaşıyor.", ("+90 532 123 45 67", TEL)),
+    C("so", "Walaashay lambarkeeda waa +252 61 5123456.", ("+252 61 5123456", TEL)),
+    C("ar", "رقم أخي في العراق 00964 750 123 4567 اتصلوا به.", ("00964 750 123 4567", TEL)),
+    C("ar", "اتصل بي على ٠٧٣-٩٨٧ ٦٥ ٤٣ من فضلك.", ("٠٧٣-٩٨٧ ٦٥ ٤٣", TEL)),
+    C("fa", "شماره من ۰۷۰۱۲۳۴۵۶۷ است.", ("۰۷۰۱۲۳۴۵۶۷", TEL)),
+    C("fa", "شماره برادرم در ایران +۹۸ ۹۱۲ ۳۴۵ ۶۷۸۹ است.", ("+۹۸ ۹۱۲ ۳۴۵ ۶۷۸۹", TEL)),
+    C("ru", "Мой номер +7 (912) 345-67-89, звоните после шести.", ("+7 (912) 345-67-89", TEL)),
+    C("ti", "ቁጽሪ ስልከይ +291 7 123456 እዩ።", ("+291 7 123456", TEL)),
+    C("ti", "ቁጽሪ ስልኪ ሓወይ +251 91 123 4567 እዩ።", ("+251 91 123 4567", TEL)),
+    C("en", "I gave them 072–345 67 89 twice.", ("072–345 67 89", TEL)),
+    # --- e-post -----------------------------------------------------------------------------
+    C("sv", "Mejla anna.svensson@gmail.com om ni vill.", ("anna.svensson@gmail.com", MAIL)),
+    C("en", "Write to j.smith+survey@outlook.co.uk.", ("j.smith+survey@outlook.co.uk", MAIL)),
+    C("ar", "بريدي الإلكتروني ahmed.ali1990@hotmail.com شكرا", ("ahmed.ali1990@hotmail.com", MAIL)),
+    C("fa", "ایمیل من reza_karimi@yahoo.com است.", ("reza_karimi@yahoo.com", MAIL)),
+    C("so", "Iimaylkaygu waa faadumo.cali@gmail.com.", ("faadumo.cali@gmail.com", MAIL)),
+    C("tr", "E-postam ayşe.yılmaz@örnek.com.tr adresidir.", ("ayşe.yılmaz@örnek.com.tr", MAIL)),
+    C("ti", "ኢመይለይ tesfay.g@gmail.com እዩ።", ("tesfay.g@gmail.com", MAIL)),
+    C("fi", "Sähköpostini on matti.virtanen@suomi.fi.", ("matti.virtanen@suomi.fi", MAIL)),
+    C("ru", "Пишите на иван.петров@почта.рф, пожалуйста.", ("иван.петров@почта.рф", MAIL)),
+    C("sv", "Skriv till anna (at) gmail (dot) com.", ("anna (at) gmail (dot) com", MAIL)),
+    # --- adress -----------------------------------------------------------------------------
+    C("sv", "Jag bor på Hallundavägen 12 sedan två år.", ("Hallundavägen 12", ADR)),
+    C("sv", "Brevet kom till Storgatan 5B, inte till mig.", ("Storgatan 5B", ADR)),
+    C("sv", "Adress: Hallundavägen 12, 145 68 Norsborg.", ("Hallundavägen 12, 145 68 Norsborg", ADR)),
+    C("sv", "De skickade det till 145 68 Norsborg i stället.", ("145 68 Norsborg", ADR)),
+    C("sv", "Vi bor vid Tumba torg 5.", ("Tumba torg 5", ADR)),
+    C("sv", "Eriksbergsvägen 3 lgh 1102 är min adress.", ("Eriksbergsvägen 3 lgh 1102", ADR)),
+    C("sv", "jag bor på hallundavägen 14 b", ("hallundavägen 14", ADR)),
+    C("sv", "Skriv till Grödingevägen 2A, 14730 Tumba.", ("Grödingevägen 2A, 14730 Tumba", ADR)),
+    C("en", "I live at Norra Stationsgatan 10.", ("Norra Stationsgatan 10", ADR)),
+    C("ar", "أسكن في Albyvägen 15، 145 59 Norsborg منذ سنة.",
+      ("Albyvägen 15، 145 59 Norsborg", ADR)),
+    C("fa", "آدرس من Kvarnbacken ۱۴ است.", ("Kvarnbacken ۱۴", ADR)),
+    C("so", "Waxaan degganahay Tornfalksstigen 8, 147 41 Tumba.",
+      ("Tornfalksstigen 8, 147 41 Tumba", ADR)),
+    C("tr", "Adresim Slipgränd 4, Norsborg.", ("Slipgränd 4", ADR)),
+    C("ti", "ኣብ Grödingevägen 2A እየ ዝነብር።", ("Grödingevägen 2A", ADR)),
+    C("fi", "Asun osoitteessa Skäftingebacken 20.", ("Skäftingebacken 20", ADR)),
+    C("ru", "Я живу на Fittjavägen 7 B, 145 50 Norsborg.", ("Fittjavägen 7 B, 145 50 Norsborg", ADR)),
+    # --- ärendenummer -----------------------------------------------------------------------
+    C("sv", "Mitt ärendenummer är 123456789, men ingen svarade.", ("123456789", CASE)),
+    C("sv", "Skatteverket skrev Dnr 131 123456-24/113 på brevet.", ("131 123456-24/113", CASE)),
+    C("en", "They gave me ref: FK-2024-123456 on the phone.", ("FK-2024-123456", CASE)),
+    C("en", "My case number is 2024-0012345.", ("2024-0012345", CASE)),
+    C("sv", "Diarienummer 8-1234567 gällde min pension.", ("8-1234567", CASE)),
+    C("ar", "رقم القضية 987654321 لم يساعدني.", ("987654321", CASE)),
+    C("fa", "شماره پرونده من ۱۲۳۴۵۶۷۸ است.", ("۱۲۳۴۵۶۷۸", CASE)),
+    C("tr", "Dosya numaram 55512345, hâlâ bekliyorum.", ("55512345", CASE)),
+    C("fi", "Asianumeroni on 8-123456.", ("8-123456", CASE)),
+    C("ru", "Номер дела: 4567890, ответа нет.", ("4567890", CASE)),
+    C("so", "Lambarka kiiskayga waa 20231234.", ("20231234", CASE)),
+    # --- several kinds together -------------------------------------------------------------
+    C("sv", f"Jag heter Sara, {dash(P_1988)}, tel 070-765 43 21, sara.k@telia.com.",
+      (dash(P_1988), PN), ("070-765 43 21", TEL), ("sara.k@telia.com", MAIL)),
+    C("en", f"Case number 5550001 for {long(P_1958, '19')}, call +46 73 222 11 00.",
+      ("5550001", CASE), (long(P_1958, "19"), PN), ("+46 73 222 11 00", TEL)),
+    C("ar", f"عنواني Hallundavägen 3 ورقمي ٠٧٠٧٧٧٨٨٩٩ ورقمي الشخصي {arabic(dash(P_1970))}",
+      ("Hallundavägen 3", ADR), ("٠٧٠٧٧٧٨٨٩٩", TEL), (arabic(dash(P_1970)), PN)),
+]
+
+NEGATIVE_CASES: list[Case] = [
+    # dates, times, years
+    C("sv", "Mötet var 2024-05-12 kl 10.30."),
+    C("sv", "Jag var där 12/5 och igen 12.05.2024."),
+    C("sv", "Det var den 3 maj, bussen gick 08:15."),
+    C("sv", "Jag flyttade hit 1998 och började jobba 2023."),
+    C("sv", "Telefontiden är 08.00-16.30 på vardagar."),
+    C("sv", "Beslutet kom 08-05-2024 efter sex veckor."),
+    C("sv", "Mellan 2010-2015 bodde jag i Alby."),
+    C("en", "The office closes at 16.00 on 24/12."),
+    C("en", "I waited 2 hours, from 09:00 to 11:00."),
+    C("tr", "Randevum 12.05.2024 saat 14:30'da."),
+    C("fa", "ساعت ۱۰:۳۰ رفتم و در سال ۱۳۹۸ آمدم."),
+    C("ti", "ኣብ 2019 መጺአ።"),
+    C("ru", "Я приехал в 2015 году, 12.05.2016 получил ответ."),
+    # amounts, percentages
+    C("sv", "Bidraget var 1 500 kr i månaden."),
+    C("sv", "Hyran är 12 000 SEK och skulden 3,5 miljoner."),
+    C("sv", "Räntan är 4,5 % och priset steg med +12 %."),
+    C("sv", "Jag betalade 14568 kr i förskott."),
+    C("sv", "Barnbidraget är 1 250 kr per barn."),
+    C("en", "It cost 1,250 SEK and +20 000 000 kr was the budget."),
+    C("ar", "دفعت ١٥٠٠ كرون"),
+    C("fa", "۱۲ ۰۰۰ کرون پرداخت کردم."),
+    C("fi", "Vuokra on 9 800 kr."),
+    C("tr", "Kira 8 500 kr."),
+    # bus lines, durations, ages, counts
+    C("sv", "Jag tar buss 711 till Fittja, linje 172 går varje kvart."),
+    C("sv", "Tunnelbana 13 mot Norsborg var försenad."),
+    C("sv", "Det tog 45 min att vänta och 3 gånger att ringa."),
+    C("sv", "Jag är 67 år och min son är 12."),
+    C("sv", "Kön var 45 personer lång, vi var 3 personer."),
+    C("en", "Bus 172 and 173 were late."),
+    C("ar", "انتظرت ٤٥ دقيقة في الطابور."),
+    C("so", "Waxaan sugay 30 daqiiqo, bas 711 ayaan raacay."),
+    C("ti", "ን 45 ደቒቕ ተጸቢየ።"),
+    C("fi", "Odotin 20 minuuttia, bussi 711."),
+    C("ru", "Я ждал 40 минут, автобус 172 опоздал."),
+    # long numbers that fail the date or Luhn check, organisation numbers
+    C("sv", "Ordernummer 1234567890 från banken."),
+    C("sv", "Organisationsnumret 556036-0793 står på fakturan."),
+    C("sv", f"Numret {dash(P_1985[:9] + str((int(P_1985[9]) + 1) % 10))} är fel."),
+    C("sv", f"Det stod {long(P_1947, '19', '')[:11]}{(int(P_1947[9]) + 3) % 10} på lappen."),
+    C("en", "ISBN 978-91-1234-567-8 is the book."),
+    C("en", "Bankgiro 5050-1055 for the fee."),
+    C("sv", "Det finns 1000000 invånare i regionen."),
+    # street-like words without a number, and numbers that are no address
+    C("sv", "Vi väntade på Hallundavägen i en timme."),
+    C("sv", "Kontoret ligger på plan 3 i huset."),
+    C("sv", "Jag har bott på Storgatan 5 år nu."),
+    C("sv", "Busshållplatsen 3 minuter bort är bra."),
+    C("sv", "Vi bor på våning 4 utan hiss."),
+    # keyword-like words without a case number
+    C("sv", "Ärendet tog 6 veckor."),
+    C("sv", "Referens 2023 var det året."),
+    C("en", "In case 45 min is too long, call later."),
+]
+
+ALL_CASES = POSITIVE_CASES + NEGATIVE_CASES
+
+
+def _case_id(case: Case) -> str:
+    return f"{case.lang}:{case.text[:40]}"
+
+
+# ------------------------------------------------------------------------------------------
+# Exact expectations
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", POSITIVE_CASES, ids=_case_id)
+def test_positive_cases_are_scrubbed_exactly(case: Case) -> None:
+    assert scrub(case.text) == case.expected()
+    assert find_personal_data(case.text) == case.spans()
+
+
+@pytest.mark.parametrize("case", NEGATIVE_CASES, ids=_case_id)
+def test_look_alikes_survive(case: Case) -> None:
+    assert scrub(case.text) == case.text
+    assert find_personal_data(case.text) == []
+
+
+@pytest.mark.parametrize(
+    ("number", "form"),
+    [(n, f) for n in [P_1985, P_1947, P_1999, S_1987, S_1990] for f in ("dash", "long", "bare12")],
+)
+def test_one_digit_change_is_not_scrubbed(number: str, form: str) -> None:
+    """Luhn catches every single-digit error, so no mutated number may be taken for a real one."""
+    century = "20" if number[:2] in {"00", "01", "05"} else "19"
+    formatted = {"dash": dash(number), "long": long(number, century),
+                 "bare12": long(number, century, "")}[form]
+    sentence = f"Numret {formatted} stämmer."
+    assert scrub(sentence) != sentence  # the valid number itself is found
+    for position in range(10):
+        offset = 2 if form != "dash" else 0  # skip the century digits
+        mutated = bump(formatted, position + offset)
+        if mutated[0] == "0":
+            continue  # a leading zero would make it a phone number instead
+        text = f"Numret {mutated} stämmer."
+        assert scrub(text) == text, mutated
+
+
+def test_invalid_dates_are_not_personnummer() -> None:
+    # Luhn-valid, but month 13, day 00, day 32, 30 February, samordning day 92 (= 32).
+    for date6 in ("851309", "850700", "850732", "850230", "850792"):
+        text = f"Nummer {dash(pnr(date6, '123'))} här."
+        assert scrub(text) == text
+
+
+def test_future_birth_year_with_century_is_not_personnummer() -> None:
+    text = f"Nummer {long(pnr('990101', '123'), '20')} här."  # born 2099
+    assert scrub(text) == text
+
+
+def test_persian_digits_outside_the_span_are_kept() -> None:
+    text = "در سال ۱۳۹۸ شماره من ۰۷۰۱۲۳۴۵۶۷ بود و ۴۵ دقیقه منتظر ماندم."
+    assert scrub(text) == "در سال ۱۳۹۸ شماره من [telefon] بود و ۴۵ دقیقه منتظر ماندم."
+
+
+def test_bare_ten_digits_with_leading_zero_need_a_keyword_to_be_personnummer() -> None:
+    assert scrub(f"Ring {P_2005} i dag.") == "Ring [telefon] i dag."
+    assert scrub(f"Personnummer {P_2005}.") == "Personnummer [personnummer]."
+
+
+def test_case_keyword_is_kept_and_only_the_code_is_replaced() -> None:
+    assert scrub("ärendenummer 123456789") == "ärendenummer [ärendenummer]"
+    assert scrub("Dnr 131 123456-24/113") == "Dnr [ärendenummer]"
+
+
+def test_findings_are_sorted_non_overlapping_and_typed() -> None:
+    text = " ".join(case.text for case in POSITIVE_CASES)
+    findings = find_personal_data(text)
+    assert findings == sorted(findings, key=lambda f: f.start)
+    for first, second in zip(findings, findings[1:]):
+        assert first.end <= second.start
+    assert {f.kind for f in findings} == set(MARKERS)
+    assert all(isinstance(f, Finding) and f.start < f.end for f in findings)
+
+
+def test_empty_and_plain_text() -> None:
+    assert scrub("") == ""
+    assert find_personal_data("Det gick bra, tack!") == []
+
+
+def test_label_counts_are_large_enough() -> None:
+    counts = Counter(kind for case in POSITIVE_CASES for kind, _, _ in case.spans())
+    assert sum(counts.values()) >= 60
+    assert set(counts) == set(MARKERS)
+    assert len(NEGATIVE_CASES) >= 40
+    languages = {case.lang for case in ALL_CASES}
+    assert {"sv", "en", "ar", "fa", "so", "tr", "ti", "fi", "ru"} <= languages
+
+
+# ------------------------------------------------------------------------------------------
+# Measurement
+# ------------------------------------------------------------------------------------------
+
+
+def evaluate(cases: list[Case]) -> dict[str, dict[str, float]]:
+    """Per-kind and overall precision/recall over labelled cases.
+
+    A finding is a true positive when kind, start and end equal a label. A label counts as
+    found when such a finding exists and the sentence has no spurious finding, i.e. nothing
+    else in the sentence changed.
+    """
+    true_pos: Counter[str] = Counter()
+    predicted: Counter[str] = Counter()
+    labelled: Counter[str] = Counter()
+    found: Counter[str] = Counter()
+    for case in cases:
+        gold = set(case.spans())
+        findings = find_personal_data(case.text)
+        clean = all(f in gold for f in findings)
+        for finding in findings:
+            predicted[finding.kind] += 1
+            true_pos[finding.kind] += finding in gold
+        for label in gold:
+            labelled[label.kind] += 1
+            found[label.kind] += clean and label in findings
+
+    table: dict[str, dict[str, float]] = {}
+    for kind in [*MARKERS, "all"]:
+        if kind == "all":
+            tp, pred, lab, fnd = (sum(c.values()) for c in (true_pos, predicted, labelled, found))
+        else:
+            tp, pred, lab, fnd = true_pos[kind], predicted[kind], labelled[kind], found[kind]
+        table[kind] = {
+            "precision": tp / pred if pred else 1.0,
+            "recall": fnd / lab if lab else 1.0,
+            "predicted": pred,
+            "labelled": lab,
+        }
+    return table
+
+
+def test_precision_and_recall() -> None:
+    table = evaluate(ALL_CASES)
+    print()
+    print(f"{'kind':<20}{'precision':>10}{'recall':>8}{'predicted':>11}{'labelled':>10}")
+    for kind, row in table.items():
+        print(f"{kind:<20}{row['precision']:>10.3f}{row['recall']:>8.3f}"
+              f"{row['predicted']:>11d}{row['labelled']:>10d}")
+    assert table["all"]["precision"] >= 0.98
+    assert table["all"]["recall"] >= 0.95

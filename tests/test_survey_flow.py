@@ -1,0 +1,345 @@
+"""A resident's whole conversation, through the real Application and a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.survey import QuestionKind
+from tests.support import Harness, Resident, close_harness, open_harness
+
+# One scripted set of answers: single choice -> code, multiple choice -> codes in tick order.
+ANSWERS: dict[str, str | list[str]] = {
+    "agencies": ["skv", "fk"],
+    "errands": ["letter", "eservices"],
+    "frequency": "monthly",
+    "language_help": "yes",
+    "online": "with_help",
+    "transport": "public",
+    "travel_time": "15_30",
+    "if_moved": "could_not_go",
+    "safety": "fairly_safe",
+    "area": "fittja",
+    "age": "45_64",
+}
+
+
+def db_rows(harness: Harness, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    """Read the database file through a separate connection, as another process would."""
+    connection = sqlite3.connect(harness.services.settings.database_path)
+    connection.row_factory = sqlite3.Row
+    try:
+        return connection.execute(sql, params).fetchall()
+    finally:
+        connection.close()
+
+
+async def begin(resident: Resident, language: str = "sv") -> None:
+    await resident.command("start")
+    await resident.press(f"lang:{language}")
+    await resident.press("consent:yes")
+
+
+async def answer_all(resident: Resident, answers: dict[str, str | list[str]] = ANSWERS) -> None:
+    survey = resident.harness.services.survey
+    for question in survey.questions:
+        if question.kind is QuestionKind.FREE_TEXT:
+            continue
+        choice = answers[question.id]
+        if question.kind is QuestionKind.MULTI:
+            for code in choice:
+                await resident.press(f"t:{question.id}:{code}")
+            await resident.press(f"d:{question.id}")
+        else:
+            await resident.press(f"a:{question.id}:{choice}")
+
+
+def stored_answers(harness: Harness) -> dict[str, tuple[str, int]]:
+    rows = db_rows(harness, "SELECT question_id, option_codes, skipped FROM answers")
+    return {row["question_id"]: (row["option_codes"], row["skipped"]) for row in rows}
+
+
+async def test_full_survey_in_swedish(harness: Harness) -> None:
+    resident = harness.resident(1001, "sv")
+    await resident.command("start")
+    assert "Välj språk" in resident.last_text()
+    assert resident.buttons()[0] == "lang:sv"
+    await resident.press("lang:sv")
+    consent = resident.last_text()
+    for fragment in ("Botkyrka kommun", "anonym", "365 dagar", "minst 5 personer", "/delete"):
+        assert fragment in consent
+    assert resident.buttons() == ["consent:yes", "consent:no"]
+    await resident.press("consent:yes")
+    assert "Fråga 1 av 12" in resident.last_text()
+    await answer_all(resident)
+    assert "Vill du berätta mer?" in resident.last_text()
+    await resident.say("Jag behöver hjälp med breven från Försäkringskassan, på arabiska.")
+    thanks = resident.last_text()
+    assert "Tack för att du svarade" in thanks
+    assert "Myndigheter: Försäkringskassan, Skatteverket" in thanks
+    assert "Område: Fittja" in thanks
+    assert "/mydata" in thanks and "/delete" in thanks
+
+    assert stored_answers(harness) == {
+        "agencies": ("fk;skv", 0),
+        "errands": ("letter;eservices", 0),
+        "frequency": ("monthly", 0),
+        "language_help": ("yes", 0),
+        "online": ("with_help", 0),
+        "transport": ("public", 0),
+        "travel_time": ("15_30", 0),
+        "if_moved": ("could_not_go", 0),
+        "safety": ("fairly_safe", 0),
+        "area": ("fittja", 0),
+        "age": ("45_64", 0),
+    }
+    (response,) = db_rows(harness, "SELECT * FROM responses")
+    assert response["stage"] == "done" and response["language"] == "sv"
+    assert response["consent_version"] == harness.services.survey.consent_version
+    assert response["consented_at"] and response["completed_at"]
+    (story,) = db_rows(harness, "SELECT text, language FROM stories")
+    assert story["text"].startswith("Jag behöver hjälp") and story["language"] == "sv"
+
+
+async def test_full_survey_in_english_stores_the_same_codes(harness: Harness) -> None:
+    resident = harness.resident(1002, "en")
+    await resident.command("start")
+    assert resident.buttons()[0] == "lang:en", "Telegram's language is offered first"
+    await resident.press("lang:en")
+    assert "Botkyrka municipality is asking" in resident.last_text()
+    await resident.press("consent:yes")
+    assert "Question 1 of 12" in resident.last_text()
+    await answer_all(resident)
+    await resident.say("The office helps me with letters I cannot read.")
+    thanks = resident.last_text()
+    assert "Thank you for answering" in thanks
+    assert "Travel time: 15–30 min" in thanks
+    assert stored_answers(harness)["if_moved"] == ("could_not_go", 0)
+    assert stored_answers(harness)["agencies"] == ("fk;skv", 0)
+    (story,) = db_rows(harness, "SELECT language FROM stories")
+    assert story["language"] == "en"
+
+
+async def test_every_question_can_be_skipped(harness: Harness) -> None:
+    resident = harness.resident(1003)
+    await begin(resident)
+    for question in harness.services.survey.questions:
+        await resident.press(f"s:{question.id}")
+    assert "Tack för att du svarade" in resident.last_text()
+    answers = stored_answers(harness)
+    choice_ids = {q.id for q in harness.services.survey.choice_questions()}
+    assert set(answers) == choice_ids
+    assert all(value == ("", 1) for value in answers.values())
+    assert db_rows(harness, "SELECT * FROM stories") == []
+    (response,) = db_rows(harness, "SELECT stage, completed_at FROM responses")
+    assert response["stage"] == "done" and response["completed_at"]
+
+
+async def test_multiple_choice_ticks_unticks_and_exclusive_option(harness: Harness) -> None:
+    resident = harness.resident(1004)
+    await begin(resident)
+    await resident.press("t:agencies:fk")
+    await resident.press("t:agencies:pm")
+    keyboard = resident.last()["reply_markup"]["inline_keyboard"]
+    labels = [row[0]["text"] for row in keyboard[:4]]
+    assert labels[0].startswith("☑️") and labels[2].startswith("☑️") and labels[1].startswith("⬜")
+    await resident.press("t:agencies:fk")  # untick
+    (row,) = db_rows(harness, "SELECT pending_codes FROM responses")
+    assert row["pending_codes"] == "pm"
+    await resident.press("t:agencies:dont_know")  # exclusive: clears the others
+    (row,) = db_rows(harness, "SELECT pending_codes FROM responses")
+    assert row["pending_codes"] == "dont_know"
+    await resident.press("t:agencies:skv")  # a real choice clears "don't know"
+    await resident.press("d:agencies")
+    assert stored_answers(harness) == {"agencies": ("skv", 0)}
+    assert "Sparat: Skatteverket" in resident.last_text()
+    assert "Fråga 2 av 12" in resident.last_text()
+
+
+async def test_done_with_nothing_ticked_counts_as_skipped(harness: Harness) -> None:
+    resident = harness.resident(1005)
+    await begin(resident)
+    await resident.press("d:agencies")
+    assert stored_answers(harness) == {"agencies": ("", 1)}
+
+
+async def test_nothing_is_stored_before_consent_and_declining_keeps_nothing(harness: Harness) -> None:
+    resident = harness.resident(1006)
+    await resident.command("start")
+    await resident.press("lang:sv")
+    (row,) = db_rows(harness, "SELECT stage, consented_at FROM responses")
+    assert row["stage"] == "consent" and row["consented_at"] is None
+    # An answer button forged before consent is refused and stores nothing.
+    message_id = resident.last()["message_id"]
+    await resident.press_in(message_id, "a:frequency:weekly")
+    assert db_rows(harness, "SELECT * FROM answers") == []
+    await resident.press("consent:no")
+    assert "Inget har sparats" in resident.last_text()
+    assert db_rows(harness, "SELECT * FROM responses") == []
+
+
+async def test_no_telegram_identity_is_stored(harness: Harness) -> None:
+    resident = harness.resident(987654321)
+    await begin(resident)
+    await answer_all(resident)
+    await resident.say("Hej")
+    connection = sqlite3.connect(harness.services.settings.database_path)
+    try:
+        dump = "\n".join(connection.iterdump())
+    finally:
+        connection.close()
+    assert "987654321" not in dump
+    assert "Test" not in dump  # the simulated user's first name
+    (row,) = db_rows(harness, "SELECT respondent FROM responses")
+    assert len(row["respondent"]) == 64 and row["respondent"] == harness.services.pseudonymize(987654321)
+
+
+async def test_start_again_resumes_where_the_resident_was(harness: Harness) -> None:
+    resident = harness.resident(1007)
+    await begin(resident)
+    await resident.press("t:agencies:fk")
+    await resident.press("d:agencies")
+    await resident.press("t:errands:tax")
+    await resident.command("start")
+    text = resident.last_text()
+    assert "Välkommen tillbaka" in text and "Fråga 2 av 12" in text
+    # The tick given before /start is still there.
+    assert any(label.startswith("☑️ 🧾") for label in _labels(resident))
+    await resident.press("d:errands")
+    assert stored_answers(harness)["errands"] == ("tax", 0)
+
+
+def _labels(resident: Resident) -> list[str]:
+    markup = resident.last()["reply_markup"] or {}
+    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+async def test_restart_mid_survey_continues_on_the_same_database(harness: Harness) -> None:
+    resident = harness.resident(1008)
+    await begin(resident)
+    await resident.press("t:agencies:pm")
+    await resident.press("d:agencies")
+    question_message = resident.last()["message_id"]
+    await close_harness(harness)
+
+    restarted = await open_harness(harness.services.settings, harness.api)
+    try:
+        again = restarted.resident(1008)
+        # The button on the message sent before the restart still answers the current question.
+        await again.press_in(question_message, "t:errands:pension")
+        await again.press_in(question_message, "d:errands")
+        assert "Fråga 3 av 12" in again.last_text()
+        answers = stored_answers(restarted)
+        assert answers["agencies"] == ("pm", 0) and answers["errands"] == ("pension", 0)
+    finally:
+        await close_harness(restarted)
+    # The fixture closes the first harness again; closing twice must be harmless.
+    harness.services = restarted.services
+
+
+async def test_each_answer_is_committed_before_the_next_question_is_sent(harness: Harness) -> None:
+    resident = harness.resident(1009)
+    await begin(resident)
+    seen: list[tuple[str, dict[str, tuple[str, int]]]] = []
+
+    def observe(method: str, params: dict) -> None:
+        if method in ("editMessageText", "sendMessage") and "Fråga" in str(params.get("text", "")):
+            seen.append((str(params["text"]), stored_answers(harness)))
+
+    harness.api.observers.append(observe)
+    await resident.press("d:agencies")
+    await resident.press("t:errands:tax")
+    await resident.press("d:errands")
+    await resident.press("a:frequency:weekly")
+    await resident.press("s:language_help")
+    assert len(seen) == 5
+    # When question 3 was sent, the answers to 1 and 2 were already in the file.
+    third = next(answers for text, answers in seen if "Fråga 3 av 12" in text)
+    assert third == {"agencies": ("", 1), "errands": ("tax", 0)}
+    fifth = next(answers for text, answers in seen if "Fråga 5 av 12" in text)
+    assert fifth["frequency"] == ("weekly", 0) and fifth["language_help"] == ("", 1)
+
+
+async def test_language_can_be_changed_in_the_middle(harness: Harness) -> None:
+    resident = harness.resident(1010)
+    await begin(resident)
+    await resident.press("d:agencies")
+    await resident.command("language")
+    assert "lang:en" in resident.buttons()
+    await resident.press("lang:en")
+    texts = [m["text"] for m in resident.messages()[-2:]]
+    assert any("continue in English" in text for text in texts)
+    assert "Question 2 of 12" in resident.last_text()
+    (row,) = db_rows(harness, "SELECT language, current_question FROM responses")
+    assert row["language"] == "en" and row["current_question"] == "errands"
+
+
+async def test_cancel_pauses_politely_and_keeps_answers(harness: Harness) -> None:
+    resident = harness.resident(1011)
+    await begin(resident)
+    await resident.press("d:agencies")
+    await resident.command("cancel")
+    assert "pausar" in resident.last_text()
+    assert stored_answers(harness) == {"agencies": ("", 1)}
+    await resident.command("start")
+    assert "Fråga 2 av 12" in resident.last_text()
+
+
+async def test_start_after_finishing_shows_the_recap(harness: Harness) -> None:
+    resident = harness.resident(1012)
+    await begin(resident)
+    await answer_all(resident)
+    await resident.press("s:story")
+    await resident.command("start")
+    text = resident.last_text()
+    assert "redan svarat" in text and "Område: Fittja" in text
+
+
+async def test_voice_note_is_kept_by_reference(harness: Harness) -> None:
+    resident = harness.resident(1013)
+    await begin(resident)
+    await answer_all(resident)
+    await harness.api.send_voice(1013, duration=42, file_id="VOICE-FILE-1")
+    await harness.deliver()
+    assert "röstmeddelande (42 sekunder)" in resident.last_text()
+    (story,) = db_rows(harness, "SELECT text, voice_file_id, voice_duration FROM stories")
+    assert story["text"] is None and story["voice_file_id"] == "VOICE-FILE-1"
+    assert story["voice_duration"] == 42
+
+
+async def test_personal_data_is_scrubbed_from_the_story(harness: Harness) -> None:
+    resident = harness.resident(1014)
+    await begin(resident)
+    await answer_all(resident)
+    await resident.say("Ring mig på 070-123 45 67 eller skriv till anna.svensson@example.se")
+    (story,) = db_rows(harness, "SELECT text FROM stories")
+    assert "070" not in story["text"] and "example.se" not in story["text"]
+    assert "[telefon]" in story["text"] and "[e-post]" in story["text"]
+
+
+async def test_mydata_shows_own_answers_only_and_delete_erases_them(harness: Harness) -> None:
+    first = harness.resident(1015)
+    other = harness.resident(1016)
+    await begin(first)
+    await answer_all(first)
+    await first.say("Min egen berättelse")
+    await begin(other)
+    await other.press("d:agencies")
+    await first.command("mydata")
+    text = first.last_text()
+    assert "Område: Fittja" in text and "Min egen berättelse" in text
+    assert "Samtycke" in text
+    await other.command("mydata")
+    assert "Fittja" not in other.last_text() and "Min egen berättelse" not in other.last_text()
+
+    await first.command("delete")
+    assert first.buttons() == ["del:yes", "del:no"]
+    await first.press("del:no")
+    assert "inget har raderats" in first.last_text()
+    assert len(db_rows(harness, "SELECT * FROM responses")) == 2
+    await first.command("delete")
+    await first.press("del:yes")
+    assert "Allt är raderat" in first.last_text()
+    assert len(db_rows(harness, "SELECT * FROM responses")) == 1
+    assert db_rows(harness, "SELECT * FROM stories") == []
+    await first.command("start")
+    assert "Välj språk" in first.last_text(), "a later /start begins afresh"
