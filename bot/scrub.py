@@ -13,7 +13,6 @@ case numbers after an explicit keyword ("ärendenummer", "dnr", "case number", .
 
 The rules lean towards precision: dates, years, amounts, bus lines, times and plain counts must
 survive, because a story that has lost its numbers is worth much less to the municipality.
-Known gaps are listed at the end of this docstring.
 
 Known limitations:
 * Names of people are not detected (that would need a language model per language).
@@ -21,16 +20,22 @@ Known limitations:
 * A 10-digit run starting with 0 and written without separator is read as a phone number
   unless a personnummer keyword is close by (a child born in the 2000s); it is scrubbed anyway,
   only under the [telefon] marker.
-* Foreign phone numbers written in domestic form without "+"/"00" (e.g. Turkish 0532 ...) are
-  not found, nor are Swedish numbers with dots as separators or with bidi control characters
-  inside the number.
+* Foreign numbers in domestic form are found only when they have 11 digits after a trunk 0
+  with a 4+ digit operator code (Turkish 0532 123 45 67, Iranian 0912 345 6789) or, unspaced,
+  start 05/07/09; other domestic forms (Russian 8 912 ..., Somali 61 ...) are missed. Numbers
+  with dots as separators or with bidi control characters inside are missed, and a phone
+  number cut out of the middle of a longer digit run is deliberately not taken.
 * Addresses need a Swedish street word (…gatan, …vägen, … torg) and a house number; foreign
   addresses, "c/o" lines and addresses written entirely in another script are not found.
-* Case numbers are only found after a keyword from a short list in a few languages.
+* Case numbers are only found after a keyword from a short list in a few languages
+  ("ärendet har nummer 2024/123456" is missed).
+* International numbers written without "+"/"00" ("46 70 123 45 67"), Telegram @handles and
+  URLs are left alone.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime
 import re
@@ -86,6 +91,7 @@ _TRANSLATION = _build_translation()
 
 
 def _normalise(text: str) -> str:
+    """ASCII digits, "-", " ", "+" and "@" for their look-alikes; same length as ``text``."""
     normalised = text.translate(_TRANSLATION)
     # Guard the invariant the whole module relies on.
     if len(normalised) != len(text):  # pragma: no cover - every mapping is one character
@@ -99,7 +105,7 @@ def _normalise(text: str) -> str:
 
 # A number directly followed by a currency or percent is an amount, never an identifier.
 _AMOUNT_AFTER = re.compile(
-    r"\s?(?:kr\b|kr\.|kronor|kronur|sek\b|:-|€|\$|£|eur\b|euro|usd\b|dollar|%|procent|percent"
+    r"\s?(?:kr\b|kr\.|kronor|kronur|sek\b|:-|€|\$|£|eur\b|euros?\b|usd\b|dollar|%|procent|percent"
     r"|prosent|prosentti|euroa|lira\b|tl\b|dinar|riyal|rial|toman|shilin|birr|nakfa"
     r"|руб|крон|евро|ریال|تومان|کرون|كرون|دينار|دولار|يورو|یورو|ሽሕ|ብር|ናቕፋ)",
     re.IGNORECASE,
@@ -117,7 +123,9 @@ _UNIT_AFTER = re.compile(
 
 def _is_amount(norm: str, start: int, end: int) -> bool:
     """True when the number at norm[start:end] reads as an amount of money or a percentage."""
-    return bool(_AMOUNT_AFTER.match(norm, end) or _AMOUNT_BEFORE.search(norm, max(0, start - 5), start))
+    return bool(
+        _AMOUNT_AFTER.match(norm, end) or _AMOUNT_BEFORE.search(norm, max(0, start - 5), start)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,6 +176,7 @@ def _id_kind(century: str | None, date: str) -> str | None:
 
 
 def _find_id_numbers(norm: str) -> list[Finding]:
+    """Personnummer and samordningsnummer that pass the date check and Luhn."""
     found: list[Finding] = []
     for match in _ID_NUMBER.finditer(norm):
         date, tail, century, sep = match["date"], match["tail"], match["century"], match["sep"]
@@ -197,9 +206,11 @@ _PHONE_RUN = re.compile(
     r"(?:[0-9]|\)|\((?=[0-9])|[ ]?[-/][ ]?(?=\(?[0-9])|[ ](?=\(?[0-9]))*"
 )
 _PHONE_GROUP = re.compile(r"\(?[0-9]+\)?")
+# Dates are written with the same separators as phone numbers: "08-05-2024", "08 05 2024".
+_DATE_SEP = r"(?:\s?[./-]\s?|\s)"
 _DATE_LIKE = re.compile(
-    r"[0-9]{1,2}\s?[./-]\s?[0-9]{1,2}\s?[./-]\s?(?:19|20)[0-9]{2}"
-    r"|(?:19|20)[0-9]{2}\s?[./-]\s?[0-9]{1,2}\s?[./-]\s?[0-9]{1,2}"
+    rf"[0-9]{{1,2}}{_DATE_SEP}[0-9]{{1,2}}{_DATE_SEP}(?:19|20)[0-9]{{2}}"
+    rf"|(?:19|20)[0-9]{{2}}{_DATE_SEP}[0-9]{{1,2}}{_DATE_SEP}[0-9]{{1,2}}"
 )
 
 _CC_TWO_DIGIT = frozenset(
@@ -236,6 +247,7 @@ def _valid_swedish_national(digits: str, first_group: str | None = None) -> bool
 
 
 def _country_code(number: str) -> str | None:
+    """The ITU country code that ``number`` starts with, or None if it is unassigned."""
     if number[0] in "17":
         return number[0]
     if number[:2] in _CC_TWO_DIGIT:
@@ -266,6 +278,7 @@ def _valid_international(number: str) -> bool:
 
 
 def _valid_phone(candidate: str, has_plus: bool) -> bool:
+    """Whether ``candidate`` (digit groups with their separators) is a phone number."""
     if candidate.count("(") != candidate.count(")") or _DATE_LIKE.fullmatch(candidate):
         return False
     digits = re.sub(r"[^0-9]", "", candidate)
@@ -288,7 +301,10 @@ def _valid_phone(candidate: str, has_plus: bool) -> bool:
         # Eleven digits after a trunk 0 are a foreign number in domestic form (Turkish
         # 0532 123 45 67, Iranian 0912 345 6789, British 07911 123456), never Swedish. The
         # area/operator code must be 4+ digits so "070-123 45 67 2" does not qualify.
-        return digits[1] != "0" and (first_group == digits or len(first_group) >= 4)
+        # Written without spaces, only the common mobile ranges (05, 07, 09) are trusted.
+        if first_group == digits:
+            return digits[1] in "579"
+        return digits[1] != "0" and len(first_group) >= 4
     return _valid_swedish_national(digits, first_group)
 
 
@@ -296,11 +312,20 @@ def _valid_phone(candidate: str, has_plus: bool) -> bool:
 _TIME_BEFORE = re.compile(r"(?:\bkl\.?|\bklockan|\bsaat|\bkello)\s*$", re.IGNORECASE)
 
 
+# No phone number spans more groups than this ("+46 (0)8 123 45 67" has six).
+_MAX_PHONE_GROUPS = 8
+
+
 def _find_phones(norm: str) -> list[Finding]:
+    """Swedish national, international (+/00) and 11-digit foreign domestic numbers."""
     found: list[Finding] = []
     for run in _PHONE_RUN.finditer(norm):
         text, base = run.group(), run.start()
         groups = list(_PHONE_GROUP.finditer(text))
+        # digits_after[k]: how many digits groups k.. hold (prefix sums keep this linear).
+        digits_after = [0] * (len(groups) + 1)
+        for k in range(len(groups) - 1, -1, -1):
+            digits_after[k] = digits_after[k + 1] + sum(c.isdigit() for c in groups[k].group())
 
         def span(i: int, j: int) -> tuple[int, int] | None:
             """Offsets in ``text`` of groups i..j when they form a phone number."""
@@ -313,8 +338,12 @@ def _find_phones(norm: str) -> list[Finding]:
                 return None
             return start, end
 
+        def ends(i: int) -> range:
+            """Candidate last groups for a number starting at group i, longest first."""
+            return range(min(len(groups), i + _MAX_PHONE_GROUPS) - 1, i - 1, -1)
+
         def starts_phone(i: int) -> bool:
-            return any(span(i, j) for j in range(i, len(groups)))
+            return any(span(i, j) for j in ends(i))
 
         # Numbers start only where the run starts, or right after another number: a phone
         # number cut out of the middle of a longer digit sequence (an IBAN, a card number)
@@ -322,14 +351,13 @@ def _find_phones(norm: str) -> list[Finding]:
         i = 0
         while i < len(groups):
             accepted = None
-            for j in range(len(groups) - 1, i - 1, -1):
+            for j in ends(i):
                 offsets = span(i, j)
                 if offsets is None:
                     continue
-                trailing = sum(len(re.sub(r"[^0-9]", "", g.group())) for g in groups[j + 1:])
                 # A short trailing number ("070-123 45 67 2 gånger") may follow; a long one
                 # means this was part of something longer, unless it is a phone number too.
-                if trailing < 3 or starts_phone(j + 1):
+                if digits_after[j + 1] < 3 or starts_phone(j + 1):
                     accepted = (j, offsets)
                     break
             if accepted is None:
@@ -357,6 +385,7 @@ _EMAIL = re.compile(
 
 
 def _find_emails(norm: str) -> list[Finding]:
+    """E-mail addresses, Unicode local parts and domains included."""
     return [Finding("e-post", m.start(), m.end()) for m in _EMAIL.finditer(norm)]
 
 
@@ -393,7 +422,11 @@ _NOT_STREETS = frozenset(
 _LOWERCASE_OK_SUFFIXES = ("gatan", "vägen", "gränd", "gränden", "allén", "backen", "torget",
                           "stigen", "slingan", "gata", "väg")
 
-_TOWN = rf"(?:(?:Upplands|Norra|Södra|Västra|Östra|Stora|Lilla|Sankt)\s)?[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?|[A-ZÅÄÖ]{{3,}}"
+_TOWN = (
+    r"(?:(?:Upplands|Norra|Södra|Västra|Östra|Stora|Lilla|Sankt)\s)?"
+    r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?"
+    r"|[A-ZÅÄÖ]{3,}"  # NORSBORG
+)
 _POSTAL_CODE = r"(?:(?:SE|S)-?\s?)?[1-9][0-9]{2}\s?[0-9]{2}(?![0-9])"
 
 _STREET = re.compile(
@@ -405,6 +438,7 @@ _STREET = re.compile(
     rf"\s(?P<number>[1-9][0-9]{{0,3}}(?:\s?-\s?[1-9][0-9]{{0,3}})?"
     rf"(?:[A-Za-z](?![{_L}0-9])|\s[A-H](?![\w]))?)"
     rf"(?![.:,][0-9])(?![0-9])"
+    rf"(?P<floor>[,،]?\s*[0-9]{{1,2}}\s?(?:tr|trappor)\b\.?)?"
     rf"(?P<flat>[,،]?\s*(?:lgh\.?|lägenhet(?:snummer)?|lgh\s?nr\.?)\s*[0-9]{{4}}(?![0-9]))?"
     rf"(?P<postal>[,،]?\s*{_POSTAL_CODE}(?:[,،]?\s+(?P<town>{_TOWN}))?)?"
 )
@@ -416,7 +450,7 @@ _POSTAL_TOWN = re.compile(
 
 # Capitalised words that follow a number but are no town.
 _NOT_TOWNS = frozenset(
-    "kr kronor sek eur euro euros usd dollar dollars swedish svenska kronor personer minuter "
+    "kr kronor sek eur euro euros usd dollar dollars swedish svenska personer minuter "
     "timmar dagar barn people persons minutes hours days the and och men jag vi de han hon "
     "det den invånare residents st stycken".split()
 )
@@ -430,12 +464,13 @@ _KNOWN_TOWNS = frozenset(
 # Endings of Swedish place names, to accept "14568 Norsborg" written without the space.
 _SWEDISH_TOWN_ENDINGS = re.compile(
     r"(?:borg|by|sund|köping|holm|berg|sala|näs|vik|inge|stad|hamn|fors|lund|dal|torp|hult"
-    r"|ryd|ed|ås|å|ö|ängen|landa|tuna|stad|bo|sjö)$",
+    r"|ryd|ås|å|ö|ängen|landa|tuna|sjö)$",
     re.IGNORECASE,
 )
 
 
 def _town_ok(town: str, code: str) -> bool:
+    """Whether the word after a lone postal code is believable as a town."""
     lowered = town.lower()
     if lowered in _NOT_TOWNS:
         return False
@@ -445,6 +480,7 @@ def _town_ok(town: str, code: str) -> bool:
 
 
 def _find_addresses(norm: str) -> list[Finding]:
+    """Street + house number (+ floor, flat, postal code, town), and postal code + town."""
     found: list[Finding] = []
     for match in _STREET.finditer(norm):
         compound = match["compound"]
@@ -502,11 +538,14 @@ _CASE_KEYWORDS = sorted(
     reverse=True,
 )
 _CASE = re.compile(
-    r"(?<![^\W\d_])(?:" + "|".join(re.escape(k).replace(r"\ ", r"\s") for k in _CASE_KEYWORDS) + r")"
+    r"(?<![^\W\d_])(?:"
+    + "|".join(re.escape(keyword).replace(r"\ ", r"\s") for keyword in _CASE_KEYWORDS)
+    + r")"
     r"(?![^\W\d_])"
     r"(?:\s*[.:#=]\s*|\s+)"
     r"(?:(?:nr|no|nummer|number|numret|är|is|was|var|waa|on|ist|est|هو|است|من)\.?\s*[:#]?\s*)?"
-    r"(?P<code>(?=[A-Za-z0-9/\-]*[0-9])[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
+    r"(?P<code>(?:(?-i:[A-Z]{2,4})\s(?=[0-9]))?"  # "FK 2024 123456"
+    r"(?=[A-Za-z0-9/\-]*[0-9])[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
     r"(?:\s[0-9]{3,}(?:[-/][A-Za-z0-9]+)*)*)"
     r"(?![\w-])",
     re.IGNORECASE,
@@ -515,6 +554,7 @@ _YEAR = re.compile(r"(?:1[89]|20)[0-9]{2}")
 
 
 def _find_case_numbers(norm: str) -> list[Finding]:
+    """The code after a case-number keyword; the keyword itself is kept."""
     found: list[Finding] = []
     for match in _CASE.finditer(norm):
         code = match["code"]
@@ -549,13 +589,19 @@ def find_personal_data(text: str) -> list[Finding]:
         *_find_phones(norm),
     ]
     candidates.sort(key=lambda f: (_PRIORITY[f.kind], f.start, f.start - f.end))
-    chosen: list[Finding] = []
+    chosen: list[Finding] = []  # kept sorted by start; chosen spans never overlap
+    starts: list[int] = []
     for finding in candidates:
-        if finding.end > finding.start and all(
-            finding.end <= other.start or finding.start >= other.end for other in chosen
-        ):
-            chosen.append(finding)
-    return sorted(chosen, key=lambda f: f.start)
+        if finding.end <= finding.start:
+            continue
+        at = bisect.bisect_right(starts, finding.start)
+        if at > 0 and chosen[at - 1].end > finding.start:
+            continue  # overlaps the chosen span that starts before it
+        if at < len(chosen) and chosen[at].start < finding.end:
+            continue  # overlaps the chosen span that starts after it
+        chosen.insert(at, finding)
+        starts.insert(at, finding.start)
+    return chosen
 
 
 def scrub(text: str) -> str:

@@ -1,0 +1,73 @@
+"""`python -m bot` as a real process against a Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bench.residents import ScriptedResident
+from bot.local_api import LocalBotApi
+from tests.support import TOKEN
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def bot_environment(api: LocalBotApi, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "PSEUDONYM_"))}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        BOT_API_BASE_URL=api.base_url,
+        BOT_API_BASE_FILE_URL=api.base_file_url,
+        DATABASE_PATH=str(tmp_path / "e2e.sqlite3"),
+        LOG_LEVEL="INFO",
+    )
+    return env
+
+
+async def test_one_resident_through_the_real_process_then_export(tmp_path: Path) -> None:
+    async with LocalBotApi(token=TOKEN) as api:
+        env = bot_environment(api, tmp_path)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        failure: BaseException | None = None
+        try:
+            resident = ScriptedResident(api, 5001, timeout=20)
+            await resident.run(story="Jag behöver tolk. Ring 070-123 45 67.")
+        except (TimeoutError, AssertionError) as error:
+            failure = error
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        log = stderr.decode()
+        assert failure is None, f"{failure}\n--- bot log ---\n{log}"
+        thanks = api.last_bot_message(5001)
+        assert thanks is not None and "Tack för att du svarade" in thanks["text"]
+        assert process.returncode == 0, log
+        assert TOKEN not in log and TOKEN.split(":")[1] not in log
+        assert "070-123" not in log
+
+    # Key file created once beside the database, owner-only.
+    key_file = tmp_path / "pseudonym.key"
+    assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
+
+    out = tmp_path / "export.csv"
+    export = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "export", "--format", "csv", "--out", str(out),
+        cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await export.communicate()
+    assert export.returncode == 0, stderr.decode()
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["state"] == "completed" and row["language"] == "sv"
+    assert row["agencies"] == "fk" and row["frequency"] == "weekly" and row["age"] == "under_25"
+    assert row["story_text"] == "Jag behöver tolk. Ring [telefon]."
+    assert "respondent" not in row and not any("5001" in value for value in row.values())
