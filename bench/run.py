@@ -37,8 +37,10 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     return values["VmRSS"], values["VmHWM"]
 
 
-async def _start(module_args: list[str], api: LocalBotApi, workdir: Path, database: Path) -> asyncio.subprocess.Process:
-    env = dict(os.environ)
+async def _start(
+    module_args: list[str], api: LocalBotApi, workdir: Path, database: Path, **extra_env: str
+) -> asyncio.subprocess.Process:
+    env = dict(os.environ, **extra_env)
     env.update(
         BOT_TOKEN=TOKEN,
         BOT_API_BASE_URL=api.base_url,
@@ -104,9 +106,11 @@ async def _measure_survey(residents: int, workdir: Path, database: Path, first_i
     return updates / elapsed, updates
 
 
-async def _measure_echo(residents: int, steps: int, workdir: Path) -> tuple[float, int]:
+async def _measure_echo(residents: int, steps: int, workdir: Path, *, keyboard: bool) -> tuple[float, int]:
     async with LocalBotApi(token=TOKEN) as api:
-        process = await _start(["bench.echo_bot"], api, workdir, workdir / "unused.sqlite3")
+        process = await _start(
+            ["bench.echo_bot"], api, workdir, workdir / "unused.sqlite3", ECHO_KEYBOARD="1" if keyboard else "0"
+        )
         try:
             started = time.perf_counter()
             counts = await asyncio.gather(*(_echo_resident(api, 900_000 + n, steps) for n in range(residents)))
@@ -158,11 +162,14 @@ async def main_async(arguments: argparse.Namespace) -> None:
 
         survey_rate, survey_updates = await _measure_survey(arguments.residents, workdir, workdir / "load.sqlite3", 1)
         steps = round(survey_updates / arguments.residents)
-        echo_rate, echo_updates = await _measure_echo(arguments.residents, steps, workdir)
+        plain_rate, plain_updates = await _measure_echo(arguments.residents, steps, workdir, keyboard=False)
+        keyed_rate, keyed_updates = await _measure_echo(arguments.residents, steps, workdir, keyboard=True)
         print(f"{arguments.residents} concurrent residents, {steps} updates each:")
-        print(f"  survey bot: {survey_updates} updates, {survey_rate:.0f} updates/s")
-        print(f"  echo bot:   {echo_updates} updates, {echo_rate:.0f} updates/s")
-        print(f"  ratio survey/echo: {survey_rate / echo_rate:.2f} (target >= 0.80)")
+        print(f"  survey bot:                 {survey_updates} updates, {survey_rate:.0f} updates/s")
+        print(f"  echo bot, plain text:       {plain_updates} updates, {plain_rate:.0f} updates/s")
+        print(f"  echo bot, 10-button echoes: {keyed_updates} updates, {keyed_rate:.0f} updates/s")
+        print(f"  ratio survey/plain echo:    {survey_rate / plain_rate:.2f} (target >= 0.80)")
+        print(f"  ratio survey/keyboard echo: {survey_rate / keyed_rate:.2f}")
 
         stored = workdir / "stored.sqlite3"
         await fill(stored, arguments.stored)

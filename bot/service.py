@@ -1,9 +1,13 @@
-"""What happens when a resident answers: the rules of the survey, apart from Telegram and SQL."""
+"""What happens when a resident answers: the rules of the survey, apart from Telegram and SQL.
+
+Every method takes the resident's response as the handler already read it, and returns the
+state after the action without reading it back: one read and one write per update.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.language import detect
@@ -82,58 +86,79 @@ class SurveyService:
     async def find(self, respondent: str) -> Response | None:
         return await self.repository.find_response(respondent, self.survey.id)
 
-    async def require(self, respondent: str) -> Response:
-        response = await self.find(respondent)
-        if response is None:
-            raise NotStarted()
-        return response
-
     async def begin(self, respondent: str) -> Response:
         """The resident's response, created (waiting for a language) if there is none."""
         response = await self.find(respondent)
         if response is not None:
             return response
         return await self.repository.create_response(
-            respondent, self.survey.id, self.survey.version, None, self._clock()
+            respondent, self.survey.id, self.survey.version, self._clock()
         )
 
-    async def choose_language(self, respondent: str, language: str) -> Response:
-        response = await self.begin(respondent)
+    async def choose_language(self, respondent: str, response: Response | None, language: str) -> Response:
+        if response is None:
+            response = await self.begin(respondent)
         stage = Stage.CONSENT if response.stage is Stage.LANGUAGE else response.stage
-        await self.repository.set_language(response.id, language, stage, self._clock())
-        return await self.repository.get_response(response.id)
+        now = self._clock()
+        await self.repository.set_language(response.id, language, stage, now)
+        return replace(response, language=language, stage=stage, updated_at=now)
 
-    async def consent(self, respondent: str, agree: bool) -> Progress | None:
+    async def consent(self, response: Response | None, agree: bool) -> Progress | None:
         """Record the agreement and go to the first question; on "no thanks" keep nothing."""
-        response = await self.require(respondent)
+        if response is None:
+            raise NotStarted()
         if response.stage is not Stage.CONSENT:
             raise WrongStage()
         if not agree:
             await self.repository.delete_response(response.id)
             return None
         first = self.survey.first_question()
-        await self.repository.record_consent(
-            response.id, self.survey.consent_version, first.id, self._clock()
+        now = self._clock()
+        await self.repository.record_consent(response.id, self.survey.consent_version, first.id, now)
+        response = replace(
+            response,
+            stage=Stage.QUESTIONS,
+            consent_version=self.survey.consent_version,
+            consented_at=now,
+            current_question=first.id,
+            pending_codes=(),
+            updated_at=now,
         )
-        return await self.progress(await self.repository.get_response(response.id))
+        return Progress(response, first)
 
     async def progress(self, response: Response) -> Progress:
         """Where the resident is, repairing a place that a new survey version no longer has."""
         if response.stage is not Stage.QUESTIONS:
             return Progress(response, None)
         question = self.survey.question(response.current_question or "")
+        if question is not None:
+            return Progress(response, question)
+        answered = await self.repository.answers(response.id)
+        question = next((q for q in self.survey.questions if q.id not in answered), None)
+        now = self._clock()
         if question is None:
-            answered = await self.repository.answers(response.id)
-            question = next((q for q in self.survey.questions if q.id not in answered), None)
-            if question is None:
-                await self.repository.skip_to(response.id, None, self._clock())
-            else:
-                await self.repository.move_to(response.id, question.id, self._clock())
-            response = await self.repository.get_response(response.id)
-        return Progress(response, question)
+            await self.repository.advance(response.id, None, now)
+            return Progress(self._advanced(response, None, now), None)
+        await self.repository.advance(response.id, question.id, now)
+        return Progress(self._advanced(response, question, now), question)
 
-    async def _current(self, respondent: str, question_id: str) -> tuple[Response, Question]:
-        response = await self.require(respondent)
+    @staticmethod
+    def _advanced(response: Response, following: Question | None, now: str) -> Response:
+        """The response as the repository's ``advance`` leaves it."""
+        if following is None:
+            return replace(
+                response,
+                stage=Stage.DONE,
+                current_question=None,
+                pending_codes=(),
+                updated_at=now,
+                completed_at=response.completed_at or now,
+            )
+        return replace(response, current_question=following.id, pending_codes=(), updated_at=now)
+
+    async def _current(self, response: Response | None, question_id: str) -> tuple[Response, Question]:
+        if response is None:
+            raise NotStarted()
         if response.stage is not Stage.QUESTIONS:
             raise WrongStage()
         progress = await self.progress(response)
@@ -145,6 +170,7 @@ class SurveyService:
         self, response: Response, question: Question, codes: tuple[str, ...], *, skipped: bool
     ) -> Progress:
         following = self.survey.next_question(question.id)
+        now = self._clock()
         await self.repository.save_answer(
             response.id,
             question.id,
@@ -152,18 +178,18 @@ class SurveyService:
             skipped=skipped,
             survey_version=self.survey.version,
             next_question=following.id if following else None,
-            now=self._clock(),
+            now=now,
         )
-        return Progress(await self.repository.get_response(response.id), following, codes)
+        return Progress(self._advanced(response, following, now), following, codes)
 
-    async def answer(self, respondent: str, question_id: str, code: str) -> Progress:
-        response, question = await self._current(respondent, question_id)
+    async def answer(self, response: Response | None, question_id: str, code: str) -> Progress:
+        response, question = await self._current(response, question_id)
         if question.kind is not QuestionKind.SINGLE or question.option(code) is None:
             raise UnknownOption()
         return await self._store(response, question, (code,), skipped=False)
 
-    async def toggle(self, respondent: str, question_id: str, code: str) -> Progress:
-        response, question = await self._current(respondent, question_id)
+    async def toggle(self, response: Response | None, question_id: str, code: str) -> Progress:
+        response, question = await self._current(response, question_id)
         option = question.option(code)
         if question.kind is not QuestionKind.MULTI or option is None:
             raise UnknownOption()
@@ -175,59 +201,52 @@ class SurveyService:
         else:
             exclusive = {o.code for o in question.options if o.exclusive}
             selected = [c for c in selected if c not in exclusive] + [code]
-        # Stored in the survey's option order, whatever order they were ticked in.
+        # Kept in the survey's option order, whatever order they were ticked in.
         ordered = tuple(c for c in question.option_codes if c in selected)
-        await self.repository.set_pending(response.id, ordered, self._clock())
-        return Progress(await self.repository.get_response(response.id), question)
+        now = self._clock()
+        await self.repository.set_pending(response.id, ordered, now)
+        return Progress(replace(response, pending_codes=ordered, updated_at=now), question)
 
-    async def confirm(self, respondent: str, question_id: str) -> Progress:
-        response, question = await self._current(respondent, question_id)
+    async def confirm(self, response: Response | None, question_id: str) -> Progress:
+        response, question = await self._current(response, question_id)
         if question.kind is not QuestionKind.MULTI:
             raise UnknownOption()
         codes = response.pending_codes
         # "Done" with nothing ticked is the same as skipping.
         return await self._store(response, question, codes, skipped=not codes)
 
-    async def skip(self, respondent: str, question_id: str) -> Progress:
-        response, question = await self._current(respondent, question_id)
+    async def skip(self, response: Response | None, question_id: str) -> Progress:
+        response, question = await self._current(response, question_id)
         if question.kind is QuestionKind.FREE_TEXT:
             following = self.survey.next_question(question.id)
-            await self.repository.skip_to(
-                response.id, following.id if following else None, self._clock()
-            )
-            return Progress(await self.repository.get_response(response.id), following)
+            now = self._clock()
+            await self.repository.advance(response.id, following.id if following else None, now)
+            return Progress(self._advanced(response, following, now), following)
         return await self._store(response, question, (), skipped=True)
 
-    async def _free_text_question(self, respondent: str) -> tuple[Response, Question]:
-        response = await self.require(respondent)
-        progress = await self.progress(response)
-        question = progress.question
-        if question is None or question.kind is not QuestionKind.FREE_TEXT:
-            raise WrongStage()
-        return progress.response, question
-
-    async def expects_story(self, respondent: str) -> bool:
-        response = await self.find(respondent)
+    async def story_question(self, response: Response | None) -> Question | None:
+        """The free-text question the resident is on, if they are on one."""
         if response is None or response.stage is not Stage.QUESTIONS:
-            return False
+            return None
         question = (await self.progress(response)).question
-        return question is not None and question.kind is QuestionKind.FREE_TEXT
+        return question if question is not None and question.kind is QuestionKind.FREE_TEXT else None
 
-    async def tell_story(self, respondent: str, text: str) -> Progress:
-        response, question = await self._free_text_question(respondent)
+    async def tell_story(self, response: Response | None, text: str) -> Progress:
+        question = await self.story_question(response)
+        if response is None or question is None:
+            raise WrongStage()
         text = text.strip()
         if len(text) > MAX_STORY_CHARS:
             raise StoryTooLong(MAX_STORY_CHARS)
         clean = self._scrub(text)
-        return await self._save_story(
-            response, question, text=clean, voice=None, language=detect(clean, hint=response.language)
-        )
+        language = detect(clean, hint=response.language)
+        return await self._save_story(response, question, text=clean, voice=None, language=language)
 
-    async def send_voice(self, respondent: str, file_id: str, duration: int) -> Progress:
-        response, question = await self._free_text_question(respondent)
-        return await self._save_story(
-            response, question, text=None, voice=(file_id, duration), language=None
-        )
+    async def send_voice(self, response: Response | None, file_id: str, duration: int) -> Progress:
+        question = await self.story_question(response)
+        if response is None or question is None:
+            raise WrongStage()
+        return await self._save_story(response, question, text=None, voice=(file_id, duration), language=None)
 
     async def _save_story(
         self,
@@ -239,6 +258,7 @@ class SurveyService:
         language: str | None,
     ) -> Progress:
         following = self.survey.next_question(question.id)
+        now = self._clock()
         await self.repository.save_story(
             response.id,
             text=text,
@@ -246,9 +266,9 @@ class SurveyService:
             voice_duration=voice[1] if voice else None,
             language=language,
             next_question=following.id if following else None,
-            now=self._clock(),
+            now=now,
         )
-        return Progress(await self.repository.get_response(response.id), following)
+        return Progress(self._advanced(response, following, now), following)
 
     async def resident_data(self, respondent: str) -> ResidentData | None:
         response = await self.find(respondent)

@@ -123,30 +123,35 @@ async def on_button(update: Update, context: BotContext) -> None:
         await show_current_step(update, context, response, t)
         return
     if callback.action is Action.LANGUAGE:
-        await _choose_language(update, context, respondent, callback.value)
+        await _choose_language(update, context, respondent, response, t, callback.value)
         return
     if callback.action is Action.DELETE:
         await _confirm_delete(update, context, respondent, t, callback.value == "yes")
         return
     try:
         if callback.action is Action.CONSENT:
-            await _consent(update, context, respondent, t, callback.value == "yes")
+            await _consent(update, context, response, t, callback.value == "yes")
         else:
-            await _answer(update, context, respondent, t, callback)
+            await _answer(update, context, response, t, callback)
     except SurveyFlowError:
         # An old, repeated or forged button: nothing is stored; show where the resident is.
         await answer_query(update, t("unexpected.old_button"))
-        await show_current_step(update, context, await context.surveys.find(respondent), t)
-
-
-async def _choose_language(update: Update, context: BotContext, respondent: str, code: str) -> None:
-    if not context.translations.supports(code):
-        _, response, t = await resident(update, context)
-        await answer_query(update, t("unexpected.old_button"))
         await show_current_step(update, context, response, t)
+
+
+async def _choose_language(
+    update: Update,
+    context: BotContext,
+    respondent: str,
+    before: Response | None,
+    t: Translator,
+    code: str,
+) -> None:
+    if not context.translations.supports(code):
+        await answer_query(update, t("unexpected.old_button"))
+        await show_current_step(update, context, before, t)
         return
-    before = await context.surveys.find(respondent)
-    response = await context.surveys.choose_language(respondent, code)
+    response = await context.surveys.choose_language(respondent, before, code)
     t = context.translator(code)
     await answer_query(update)
     if before is None or before.stage is Stage.LANGUAGE:
@@ -158,9 +163,9 @@ async def _choose_language(update: Update, context: BotContext, respondent: str,
 
 
 async def _consent(
-    update: Update, context: BotContext, respondent: str, t: Translator, agree: bool
+    update: Update, context: BotContext, response: Response | None, t: Translator, agree: bool
 ) -> None:
-    progress = await context.surveys.consent(respondent, agree)
+    progress = await context.surveys.consent(response, agree)
     await answer_query(update)
     query = update.callback_query
     if progress is None:
@@ -173,12 +178,12 @@ async def _consent(
 
 
 async def _answer(
-    update: Update, context: BotContext, respondent: str, t: Translator, callback: Callback
+    update: Update, context: BotContext, response: Response | None, t: Translator, callback: Callback
 ) -> None:
     surveys = context.surveys
     survey = context.services.survey
     if callback.action is Action.TOGGLE:
-        progress = await surveys.toggle(respondent, callback.question, callback.value)
+        progress = await surveys.toggle(response, callback.question, callback.value)
         await answer_query(update)
         assert progress.question is not None
         await edit_or_send(
@@ -188,11 +193,11 @@ async def _answer(
     answered = survey.question(callback.question)
     assert answered is not None
     if callback.action is Action.ANSWER:
-        progress = await surveys.answer(respondent, callback.question, callback.value)
+        progress = await surveys.answer(response, callback.question, callback.value)
     elif callback.action is Action.DONE:
-        progress = await surveys.confirm(respondent, callback.question)
+        progress = await surveys.confirm(response, callback.question)
     else:
-        progress = await surveys.skip(respondent, callback.question)
+        progress = await surveys.skip(response, callback.question)
     await answer_query(update, t("callback.saved"))
     note = views.saved_note(t, answered, progress.saved_codes)
     await _show_progress(update, context, progress, t, note=note, edit=True)
@@ -242,9 +247,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     if response.stage is Stage.CONSENT:
         await send(update, context, views.consent(t, context.services.retention_days))
         return
-    if await context.surveys.expects_story(respondent):
+    if await context.surveys.story_question(response) is not None:
         try:
-            progress = await context.surveys.tell_story(respondent, message.text)
+            progress = await context.surveys.tell_story(response, message.text)
         except StoryTooLong as error:
             await send(update, context, views.Reply(t.plural("story.too_long", error.limit)))
             return
@@ -259,10 +264,10 @@ async def on_voice(update: Update, context: BotContext) -> None:
     assert message is not None
     voice = message.voice or message.audio or message.video_note
     respondent, response, t = await resident(update, context)
-    if voice is not None and await context.surveys.expects_story(respondent):
+    if voice is not None and await context.surveys.story_question(response) is not None:
         # The wire form gives whole seconds whichever duration type PTB is set to expose.
         seconds = int(voice.to_dict().get("duration") or 0)
-        progress = await context.surveys.send_voice(respondent, voice.file_id, seconds)
+        progress = await context.surveys.send_voice(response, voice.file_id, seconds)
         await _show_progress(update, context, progress, t, note=None, edit=False)
         return
     await on_other_message(update, context)
@@ -278,7 +283,8 @@ async def on_other_message(update: Update, context: BotContext) -> None:
         await send(update, context, views.Reply(t("unexpected.consent_first")))
         await send(update, context, views.consent(t, context.services.retention_days))
         return
-    key = "unexpected.story_media" if await context.surveys.expects_story(respondent) else "unexpected.media"
+    asks_story = await context.surveys.story_question(response) is not None
+    key = "unexpected.story_media" if asks_story else "unexpected.media"
     await show_current_step(update, context, response, t, note=t(key))
 
 

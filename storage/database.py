@@ -105,6 +105,16 @@ class Database:
             return DatabaseUnavailable(str(error))
         return error
 
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """One write statement, its own transaction (autocommit): durable when this returns.
+        Returns the number of rows changed."""
+        async with self._lock:
+            try:
+                async with self.connection.execute(sql, parameters) as cursor:
+                    return cursor.rowcount
+            except sqlite3.OperationalError as error:
+                raise self._unavailable(error) from error
+
     async def fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
             async with self.connection.execute(sql, parameters) as cursor:

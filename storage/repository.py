@@ -6,8 +6,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.database import Database
 from storage.models import Answer, Response, Stage, Story
 
@@ -59,6 +57,22 @@ def _story(row: sqlite3.Row) -> Story:
     )
 
 
+def _advance_statement(
+    response_id: int, next_question: str | None, now: str
+) -> tuple[str, tuple[object, ...]]:
+    if next_question is None:
+        return (
+            "UPDATE responses SET stage = ?, current_question = NULL, pending_codes = '', "
+            "updated_at = ?, completed_at = COALESCE(completed_at, ?) WHERE id = ?",
+            (Stage.DONE, now, now, response_id),
+        )
+    return (
+        "UPDATE responses SET current_question = ?, pending_codes = '', updated_at = ? "
+        "WHERE id = ?",
+        (next_question, now, response_id),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRow:
     """One response with everything but the respondent's pseudonym."""
@@ -96,55 +110,47 @@ class Repository:
         return _response(row)
 
     async def create_response(
-        self, respondent: str, survey_id: str, survey_version: str, language: str | None, now: str
+        self, respondent: str, survey_id: str, survey_version: str, now: str
     ) -> Response:
-        async with self.database.transaction() as connection:
-            # A concurrent /start of the same resident must not create a second row.
-            await connection.execute(
-                "INSERT INTO responses (respondent, survey_id, survey_version, language, stage, "
-                "started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (respondent, survey_id) DO NOTHING",
-                (respondent, survey_id, survey_version, language, Stage.LANGUAGE, now, now),
-            )
+        # A concurrent /start of the same resident must not create a second row.
+        await self.database.execute(
+            "INSERT INTO responses (respondent, survey_id, survey_version, stage, started_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (respondent, survey_id) DO NOTHING",
+            (respondent, survey_id, survey_version, Stage.LANGUAGE, now, now),
+        )
         response = await self.find_response(respondent, survey_id)
         assert response is not None
         return response
 
     async def set_language(self, response_id: int, language: str, stage: Stage, now: str) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
-                "UPDATE responses SET language = ?, stage = ?, updated_at = ? WHERE id = ?",
-                (language, stage, now, response_id),
-            )
+        await self.database.execute(
+            "UPDATE responses SET language = ?, stage = ?, updated_at = ? WHERE id = ?",
+            (language, stage, now, response_id),
+        )
 
     async def record_consent(
         self, response_id: int, consent_version: str, first_question: str, now: str
     ) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
-                "UPDATE responses SET stage = ?, consent_version = ?, consented_at = ?, "
-                "current_question = ?, pending_codes = '', updated_at = ? WHERE id = ?",
-                (Stage.QUESTIONS, consent_version, now, first_question, now, response_id),
-            )
+        await self.database.execute(
+            "UPDATE responses SET stage = ?, consent_version = ?, consented_at = ?, "
+            "current_question = ?, pending_codes = '', updated_at = ? WHERE id = ?",
+            (Stage.QUESTIONS, consent_version, now, first_question, now, response_id),
+        )
 
     async def delete_response(self, response_id: int) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute("DELETE FROM responses WHERE id = ?", (response_id,))
+        await self.database.execute("DELETE FROM responses WHERE id = ?", (response_id,))
 
     async def delete_respondent(self, respondent: str) -> int:
         """Erase every response of one resident (answers and stories cascade)."""
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
-                "DELETE FROM responses WHERE respondent = ?", (respondent,)
-            )
-            return cursor.rowcount
+        return await self.database.execute(
+            "DELETE FROM responses WHERE respondent = ?", (respondent,)
+        )
 
     async def set_pending(self, response_id: int, codes: Sequence[str], now: str) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
-                "UPDATE responses SET pending_codes = ?, updated_at = ? WHERE id = ?",
-                (_join(codes), now, response_id),
-            )
+        await self.database.execute(
+            "UPDATE responses SET pending_codes = ?, updated_at = ? WHERE id = ?",
+            (_join(codes), now, response_id),
+        )
 
     async def save_answer(
         self,
@@ -168,7 +174,7 @@ class Repository:
                 "survey_version = excluded.survey_version, answered_at = excluded.answered_at",
                 (response_id, question_id, _join(codes), int(skipped), survey_version, now),
             )
-            await self._advance(connection, response_id, next_question, now)
+            await connection.execute(*_advance_statement(response_id, next_question, now))
 
     async def save_story(
         self,
@@ -190,37 +196,11 @@ class Repository:
                 "created_at = excluded.created_at",
                 (response_id, text, voice_file_id, voice_duration, language, now),
             )
-            await self._advance(connection, response_id, next_question, now)
+            await connection.execute(*_advance_statement(response_id, next_question, now))
 
-    async def skip_to(self, response_id: int, next_question: str | None, now: str) -> None:
-        """Move a resident on without an answer row (a free-text question left out)."""
-        async with self.database.transaction() as connection:
-            await self._advance(connection, response_id, next_question, now)
-
-    async def move_to(self, response_id: int, question_id: str, now: str) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
-                "UPDATE responses SET current_question = ?, pending_codes = '', updated_at = ? "
-                "WHERE id = ?",
-                (question_id, now, response_id),
-            )
-
-    @staticmethod
-    async def _advance(
-        connection: aiosqlite.Connection, response_id: int, next_question: str | None, now: str
-    ) -> None:
-        if next_question is None:
-            await connection.execute(
-                "UPDATE responses SET stage = ?, current_question = NULL, pending_codes = '', "
-                "updated_at = ?, completed_at = COALESCE(completed_at, ?) WHERE id = ?",
-                (Stage.DONE, now, now, response_id),
-            )
-        else:
-            await connection.execute(
-                "UPDATE responses SET current_question = ?, pending_codes = '', updated_at = ? "
-                "WHERE id = ?",
-                (next_question, now, response_id),
-            )
+    async def advance(self, response_id: int, next_question: str | None, now: str) -> None:
+        """Move a resident to a question (or to the end) without storing an answer."""
+        await self.database.execute(*_advance_statement(response_id, next_question, now))
 
     async def answers(self, response_id: int) -> dict[str, Answer]:
         rows = await self.database.fetchall(

@@ -216,6 +216,7 @@ def _labels(resident: Resident) -> list[str]:
 async def test_restart_mid_survey_continues_on_the_same_database(harness: Harness) -> None:
     resident = harness.resident(1008)
     await begin(resident)
+    consent_message = resident.messages()[-2]["message_id"]
     await resident.press("t:agencies:pm")
     await resident.press("d:agencies")
     question_message = resident.last()["message_id"]
@@ -227,6 +228,9 @@ async def test_restart_mid_survey_continues_on_the_same_database(harness: Harnes
         # The button on the message sent before the restart still answers the current question.
         await again.press_in(question_message, "t:errands:pension")
         await again.press_in(question_message, "d:errands")
+        assert "Fråga 3 av 12" in again.last_text()
+        # An old consent button pressed after the restart changes nothing and shows the question.
+        await again.press_in(consent_message, "consent:yes")
         assert "Fråga 3 av 12" in again.last_text()
         answers = stored_answers(restarted)
         assert answers["agencies"] == ("pm", 0) and answers["errands"] == ("pension", 0)

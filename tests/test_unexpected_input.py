@@ -142,3 +142,10 @@ async def test_messages_from_other_bots_are_ignored(harness: Harness) -> None:
                                    entities=[{"type": "bot_command", "offset": 0, "length": 6}])
     await harness.deliver()
     assert len(harness.api.chat_messages(2013)) == before
+
+
+async def test_channel_post_is_answered_without_storing_anything(harness: Harness) -> None:
+    await harness.api.send_message(3002, "hej", chat_id=-100777, chat_type="channel")
+    await harness.deliver()
+    assert any("privat chatt" in (m.get("text") or "") for m in harness.api.chat_messages(-100777))
+    assert db_rows(harness, "SELECT * FROM responses") == []

@@ -1,0 +1,115 @@
+"""Catalogues: complete, consistent placeholders, Telegram-sized buttons, Swedish fallback."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.callbacks import MAX_CALLBACK_BYTES, Action, Callback
+from bot.config import PROJECT_ROOT
+from bot.i18n import CatalogueError, Translations, isolate, read_catalogue
+from bot.survey import load_survey
+
+LOCALES = PROJECT_ROOT / "locales"
+COMPLETE = ["sv", "en"]
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# Telegram shows about this many characters of an inline button on a phone before cutting it.
+MAX_BUTTON_CHARS = 48
+BUTTON_KEYS = re.compile(r"^(q\.[a-z0-9_]+\.[a-z0-9_]+|button\..*|consent\.(agree|decline)|delete\.(yes|no)|language\.name)$")
+
+
+@pytest.fixture(scope="module")
+def translations() -> Translations:
+    return Translations.load(LOCALES)
+
+
+def test_every_catalogue_parses(translations: Translations) -> None:
+    for path in LOCALES.glob("*.po"):
+        catalogue = read_catalogue(path)
+        assert catalogue.code == path.stem and catalogue.messages
+
+
+@pytest.mark.parametrize("language", COMPLETE)
+def test_complete_catalogues_have_every_source_message(translations: Translations, language: str) -> None:
+    missing = set(translations.source.messages) - set(translations.catalogues[language].messages)
+    assert not missing
+
+
+def test_the_source_has_every_survey_text(translations: Translations) -> None:
+    assert translations.missing_keys(load_survey().catalogue_keys()) == []
+
+
+@pytest.mark.parametrize("language", COMPLETE)
+def test_placeholders_match_the_source(translations: Translations, language: str) -> None:
+    for key, source_forms in translations.source.messages.items():
+        forms = translations.catalogues[language].messages.get(key, ())
+        expected = set(PLACEHOLDER.findall(source_forms[-1]))
+        for form in forms:
+            assert set(PLACEHOLDER.findall(form)) == expected, (language, key, form)
+
+
+@pytest.mark.parametrize("language", COMPLETE)
+def test_button_labels_fit(translations: Translations, language: str) -> None:
+    for key, forms in translations.catalogues[language].messages.items():
+        if BUTTON_KEYS.match(key):
+            assert len(forms[0]) <= MAX_BUTTON_CHARS, (language, key)
+
+
+def test_all_callback_data_fits_telegram(translations: Translations) -> None:
+    survey = load_survey()
+    for question in survey.questions:
+        Callback(Action.SKIP, question.id).encode()
+        Callback(Action.DONE, question.id).encode()
+        for option in question.options:
+            assert len(Callback(Action.TOGGLE, question.id, option.code).encode().encode()) <= MAX_CALLBACK_BYTES
+    for code in translations.languages:
+        Callback(Action.LANGUAGE, value=code).encode()
+
+
+def test_plural_forms(translations: Translations) -> None:
+    assert translations.ngettext("en", "recap.story_voice", 1) == "voice message (1 second)"
+    assert translations.ngettext("en", "recap.story_voice", 2) == "voice message (2 seconds)"
+    assert translations.ngettext("sv", "consent.retention", 1).startswith("📅 Svaren sparas i högst 1 dag.")
+    assert "365 dagar" in translations.ngettext("sv", "consent.retention", 365)
+
+
+def test_missing_message_falls_back_to_swedish_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shutil.copy(LOCALES / "sv.po", tmp_path / "sv.po")
+    partial = (LOCALES / "en.po").read_text(encoding="utf-8")
+    start = partial.index('msgctxt "button.skip"')
+    end = partial.index("\n\n", start)
+    (tmp_path / "en.po").write_text(partial[:start] + partial[end + 2 :], encoding="utf-8")
+    translations = Translations.load(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        assert translations.gettext("en", "button.skip") == "⏭️ Hoppa över"
+    assert "button.skip missing in en" in caplog.text
+    assert translations.gettext("en", "button.done") == "✔️ Done"
+
+
+def test_unknown_key_is_an_error_not_a_key_shown_to_residents(translations: Translations) -> None:
+    with pytest.raises(CatalogueError):
+        translations.gettext("sv", "no.such.key")
+
+
+def test_a_new_language_is_one_file(tmp_path: Path) -> None:
+    shutil.copy(LOCALES / "sv.po", tmp_path / "sv.po")
+    text = (LOCALES / "en.po").read_text(encoding="utf-8").replace('msgstr "English"', 'msgstr "Suomi"', 1)
+    (tmp_path / "fi.po").write_text(text.replace("Language: en", "Language: fi"), encoding="utf-8")
+    translations = Translations.load(tmp_path)
+    assert "fi" in translations.languages and translations.catalogues["fi"].name == "Suomi"
+
+
+def test_unknown_language_codes_resolve_to_something_sensible(translations: Translations) -> None:
+    assert translations.resolve("en-GB") == "en"
+    assert translations.resolve("ti") == "sv"
+    assert translations.resolve(None) == "sv"
+
+
+def test_isolates_wrap_own_words() -> None:
+    assert isolate("مرحبا") == "\u2068مرحبا\u2069"

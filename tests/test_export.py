@@ -1,0 +1,55 @@
+"""The anonymised export: one row per consented response, codes not wording, no pseudonym."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from bot.export import columns, export_text, write_csv
+from tests.support import Harness
+from tests.test_survey_flow import answer_all, begin
+
+
+async def test_export_rows_are_codes_whatever_the_language(harness: Harness) -> None:
+    swedish = harness.resident(4001, "sv")
+    english = harness.resident(4002, "en")
+    unfinished = harness.resident(4003, "sv")
+    not_consented = harness.resident(4004, "sv")
+    await begin(swedish, "sv")
+    await answer_all(swedish)
+    await swedish.say("Min berättelse, ring 0701234567")
+    await begin(english, "en")
+    await answer_all(english)
+    await english.press("s:story")
+    await begin(unfinished, "sv")
+    await unfinished.press("s:agencies")
+    await not_consented.command("start")
+    await not_consented.press("lang:sv")
+
+    survey = harness.services.survey
+    repository = harness.services.surveys.repository
+    rows = list(csv.DictReader(io.StringIO(await export_text(repository, survey, "csv"))))
+    assert len(rows) == 3, "only consented responses are exported"
+    first, second, third = rows
+    assert [r["response"] for r in rows] == ["1", "2", "3"]
+    assert first["language"] == "sv" and second["language"] == "en"
+    for row in (first, second):
+        assert row["state"] == "completed"
+        assert row["agencies"] == "fk;skv" and row["errands"] == "letter;eservices"
+        assert row["if_moved"] == "could_not_go" and row["survey_version"] == survey.version
+    assert first["story_text"] == "Min berättelse, ring [telefon]" and first["story_language"] == "sv"
+    assert second["story_text"] == ""
+    assert third["state"] == "started" and third["agencies"] == "skipped" and third["errands"] == ""
+    assert list(rows[0]) == columns(survey)
+    pseudonyms = {harness.services.pseudonymize(uid) for uid in (4001, 4002, 4003)}
+    text = await export_text(repository, survey, "jsonl")
+    assert not any(p in text for p in pseudonyms)
+    records = [json.loads(line) for line in text.splitlines()]
+    assert records[0]["agencies"] == "fk;skv" and len(records) == 3
+
+
+async def test_csv_for_excel_starts_with_a_bom(harness: Harness) -> None:
+    buffer = io.StringIO()
+    count = await write_csv(harness.services.surveys.repository, harness.services.survey, buffer, bom=True)
+    assert count == 0 and buffer.getvalue().startswith("\ufeffresponse,")

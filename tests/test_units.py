@@ -1,0 +1,115 @@
+"""Small pieces: callback data, message splitting, log redaction, pseudonyms, the survey file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.callbacks import Action, Callback, parse
+from bot.logs import RedactSecrets
+from bot.pseudonym import KEY_FILE_NAME, Pseudonymizer, load_or_create_key
+from bot.survey import SurveyError, load_survey
+from bot.views import MAX_MESSAGE_CHARS, split_message
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("lang:sv", Callback(Action.LANGUAGE, value="sv")),
+        ("consent:yes", Callback(Action.CONSENT, value="yes")),
+        ("a:frequency:weekly", Callback(Action.ANSWER, "frequency", "weekly")),
+        ("t:agencies:fk", Callback(Action.TOGGLE, "agencies", "fk")),
+        ("d:agencies", Callback(Action.DONE, "agencies")),
+        ("s:story", Callback(Action.SKIP, "story")),
+        ("del:no", Callback(Action.DELETE, value="no")),
+    ],
+)
+def test_callback_round_trip(data: str, expected: Callback) -> None:
+    assert parse(data) == expected and expected.encode() == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, "", "x", "lang:", "lang:s v", "consent:maybe", "a:Q:weekly", "a:frequency", "t::x",
+     "d:a:b", "s:", "del:yes:1", "a:" + "x" * 70, "a:frequency:weekly;DROP"],
+)
+def test_malformed_callback_data_is_rejected(data: str | None) -> None:
+    assert parse(data) is None
+
+
+def test_split_message_keeps_every_character_within_limits() -> None:
+    text = "\n".join(["kort rad"] * 50 + ["x" * 9000] + ["slut"])
+    parts = split_message(text)
+    assert all(0 < len(part) <= MAX_MESSAGE_CHARS for part in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+
+
+def test_split_message_short_text_is_one_part() -> None:
+    assert split_message("hej") == ["hej"]
+
+
+def test_log_redaction_masks_tokens_and_secrets() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1,
+        "POST https://api.telegram.org/bot123456789:AAHkljhsdf-kjhsdfKJHSDF_kjhsdf/sendMessage key=%s",
+        ("my-pseudonym-key",), None,
+    )
+    RedactSecrets(["my-pseudonym-key"]).filter(record)
+    message = record.getMessage()
+    assert "AAHkljhsdf" not in message and "my-pseudonym-key" not in message
+    assert "[token]" in message and "[secret]" in message
+
+
+def test_pseudonyms_are_keyed_and_stable() -> None:
+    first = Pseudonymizer(b"k" * 32)
+    assert first(42) == first(42) != first(43)
+    assert Pseudonymizer(b"j" * 32)(42) != first(42)
+    assert "k" * 8 not in repr(first)
+
+
+def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) -> None:
+    key = load_or_create_key(tmp_path, None)
+    path = tmp_path / KEY_FILE_NAME
+    assert (os.stat(path).st_mode & 0o777) == 0o600
+    assert load_or_create_key(tmp_path, None) == key and len(key) >= 32
+    assert load_or_create_key(tmp_path, "configured-key") == b"configured-key"
+
+
+def test_survey_definition_is_valid_and_covers_the_needs_analysis() -> None:
+    survey = load_survey()
+    ids = [q.id for q in survey.questions]
+    for needed in ("agencies", "errands", "frequency", "language_help", "online", "transport",
+                   "travel_time", "if_moved", "safety", "area", "age", "story"):
+        assert needed in ids
+    if_moved = survey.question("if_moved")
+    assert if_moved is not None and set(if_moved.option_codes) >= {
+        "would_go", "harder_but_go", "could_not_go", "citizens_office", "other"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not toml [", "not valid TOML"),
+        ('id = "s"\nversion = "1"\nconsent_version = "1"\nquestions = []', "no questions"),
+        ('id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "Bad Id"\nkind = "free_text"',
+         "questions.0.id"),
+        ('id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "single"\n'
+         'options = [{code="a"},{code="a"}]', "unique"),
+        ('id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "essay"',
+         "questions.0.kind"),
+    ],
+)
+def test_invalid_survey_definitions_are_explained(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "survey.toml"
+    path.write_text(content)
+    with pytest.raises(SurveyError) as error:
+        load_survey(path)
+    assert message in str(error.value)
+
+
+def test_missing_survey_file(tmp_path: Path) -> None:
+    with pytest.raises(SurveyError, match="not found"):
+        load_survey(tmp_path / "nope.toml")
