@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     default_language: str = "sv"
     log_level: str = "INFO"
+    # Where residents can ask about their data: set it to the data protection officer's contact.
+    privacy_contact: str = "botkyrka.se"
     locales_dir: Path = PROJECT_ROOT / "locales"
     survey_file: Path | None = None
     # How many residents' updates are processed at the same time (each resident's own

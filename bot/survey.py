@@ -110,6 +110,7 @@ class Survey(BaseModel):
         keys = []
         for question in self.questions:
             keys.append(f"q.{question.id}")
+            keys.append(f"recap.{question.id}")
             keys.extend(f"q.{question.id}.{option.code}" for option in question.options)
         return keys
 

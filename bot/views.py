@@ -75,7 +75,7 @@ def language_menu(
     return Reply(t(key), InlineKeyboardMarkup(_rows(buttons, 2)))
 
 
-def consent(t: Translator, retention_days: int) -> Reply:
+def consent(t: Translator, retention_days: int, contact: str) -> Reply:
     text = "\n\n".join(
         [
             t("consent.title"),
@@ -84,6 +84,7 @@ def consent(t: Translator, retention_days: int) -> Reply:
             t.plural("consent.retention", retention_days),
             t("consent.access", min_group=MIN_GROUP_SIZE),
             t("consent.rights"),
+            t("consent.contact", contact=contact),
             t("consent.question"),
         ]
     )

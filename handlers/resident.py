@@ -37,7 +37,7 @@ async def show_current_step(
     if response.stage is Stage.CONSENT:
         if note:
             await send(update, context, views.Reply(note))
-        await send(update, context, views.consent(t, context.services.retention_days))
+        await send(update, context, consent_view(context, t))
         return
     progress = await context.surveys.progress(response)
     if progress.question is None:
@@ -58,6 +58,11 @@ async def send_thanks(
     data = await context.surveys.resident_data(_respondent(update, context))
     if data is not None:
         await send(update, context, views.thanks(t, context.services.survey, data, title_key=title_key))
+
+
+def consent_view(context: BotContext, t: Translator) -> views.Reply:
+    services = context.services
+    return views.consent(t, services.retention_days, services.settings.privacy_contact)
 
 
 def _respondent(update: Update, context: BotContext) -> str:
@@ -156,7 +161,7 @@ async def _choose_language(
     await answer_query(update)
     if before is None or before.stage is Stage.LANGUAGE:
         # The language menu becomes the consent text.
-        await edit_or_send(update, context, views.consent(t, context.services.retention_days))
+        await edit_or_send(update, context, consent_view(context, t))
         return
     await edit_or_send(update, context, views.Reply(t("language.changed")))
     await show_current_step(update, context, response, t)
@@ -245,7 +250,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         await show_current_step(update, context, response, t, suggested=suggested)
         return
     if response.stage is Stage.CONSENT:
-        await send(update, context, views.consent(t, context.services.retention_days))
+        await send(update, context, consent_view(context, t))
         return
     if await context.surveys.story_question(response) is not None:
         try:
@@ -281,7 +286,7 @@ async def on_other_message(update: Update, context: BotContext) -> None:
         return
     if response.stage is Stage.CONSENT:
         await send(update, context, views.Reply(t("unexpected.consent_first")))
-        await send(update, context, views.consent(t, context.services.retention_days))
+        await send(update, context, consent_view(context, t))
         return
     asks_story = await context.surveys.story_question(response) is not None
     key = "unexpected.story_media" if asks_story else "unexpected.media"

@@ -23,7 +23,7 @@ async def test_export_rows_are_codes_whatever_the_language(harness: Harness) -> 
     await answer_all(english)
     await english.press("s:story")
     await begin(unfinished, "sv")
-    await unfinished.press("s:agencies")
+    await unfinished.press("s:frequency")
     await not_consented.command("start")
     await not_consented.press("lang:sv")
 
@@ -40,7 +40,7 @@ async def test_export_rows_are_codes_whatever_the_language(harness: Harness) -> 
         assert row["if_moved"] == "could_not_go" and row["survey_version"] == survey.version
     assert first["story_text"] == "Min berättelse, ring [telefon]" and first["story_language"] == "sv"
     assert second["story_text"] == ""
-    assert third["state"] == "started" and third["agencies"] == "skipped" and third["errands"] == ""
+    assert third["state"] == "started" and third["frequency"] == "skipped" and third["errands"] == ""
     assert list(rows[0]) == columns(survey)
     pseudonyms = {harness.services.pseudonymize(uid) for uid in (4001, 4002, 4003)}
     text = await export_text(repository, survey, "jsonl")

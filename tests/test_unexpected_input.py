@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from tests.support import Harness
-from tests.test_survey_flow import answer_all, begin, db_rows, stored_answers
+from tests.test_survey_flow import answer_all, asked, begin, db_rows, reach, stored_answers
 
 
 async def test_typed_text_where_a_button_is_expected(harness: Harness) -> None:
     resident = harness.resident(2001)
     await begin(resident)
+    await reach(resident, "agencies")
     await resident.press("t:agencies:fk")
     await resident.say("Försäkringskassan")
     text = resident.last_text()
-    assert "Svara gärna med knapparna" in text and "Fråga 1 av 12" in text
+    assert "Svara gärna med knapparna" in text and asked(harness, "agencies") in text
     assert "t:agencies:fk" in resident.buttons()
     (row,) = db_rows(harness, "SELECT pending_codes, current_question FROM responses")
     assert row["pending_codes"] == "fk" and row["current_question"] == "agencies"
@@ -28,13 +29,13 @@ async def test_typed_text_in_english_gets_an_english_answer(harness: Harness) ->
 async def test_sticker_photo_and_document_during_questions(harness: Harness) -> None:
     resident = harness.resident(2003)
     await begin(resident)
-    await resident.press("d:agencies")
+    await resident.press("s:frequency")
     for send in (harness.api.send_sticker, harness.api.send_photo, harness.api.send_document):
         await send(2003)
         await harness.deliver()
         text = resident.last_text()
-        assert "kan jag inte ta emot" in text and "Fråga 2 av 12" in text
-    assert stored_answers(harness) == {"agencies": ("", 1)}
+        assert "kan jag inte ta emot" in text and asked(harness, "on_behalf") in text
+    assert stored_answers(harness) == {"frequency": ("", 1)}
 
 
 async def test_photo_when_a_story_is_asked_for(harness: Harness) -> None:
@@ -100,23 +101,23 @@ async def test_old_button_after_the_question_was_answered(harness: Harness) -> N
     resident = harness.resident(2009)
     await begin(resident)
     first_question = resident.last()["message_id"]
-    await resident.press("d:agencies")
+    await resident.press("a:frequency:weekly")
     await resident.command("start")  # a second copy of question 2
-    query_id = await resident.press_in(first_question, "t:agencies:pm")
+    query_id = await resident.press_in(first_question, "a:frequency:monthly")
     assert harness.api.callback_answers()[query_id].get("text", "").startswith("Den knappen")
-    assert "Fråga 2 av 12" in resident.last_text()
-    assert stored_answers(harness) == {"agencies": ("", 1)}
+    assert asked(harness, "on_behalf") in resident.last_text()
+    assert stored_answers(harness) == {"frequency": ("weekly", 0)}
 
 
 async def test_unknown_and_forged_callback_data(harness: Harness) -> None:
     resident = harness.resident(2010)
     await begin(resident)
     message_id = resident.last()["message_id"]
-    for data in ("nonsense", "a:agencies:fk", "a:frequency:hourly", "t:agencies:nope", "lang:xx",
-                 "consent:yes", "a:a:b:c", "s:"):
+    for data in ("nonsense", "a:agencies:fk", "a:frequency:hourly", "t:frequency:weekly",
+                 "t:agencies:fk", "lang:xx", "consent:yes", "a:a:b:c", "s:", "d:frequency"):
         await resident.press_in(message_id, data)
     assert db_rows(harness, "SELECT * FROM answers") == []
-    assert "Fråga 1 av 12" in resident.last_text()
+    assert asked(harness, "frequency") in resident.last_text()
 
 
 async def test_overlong_story_is_refused_politely_and_can_be_retried(harness: Harness) -> None:

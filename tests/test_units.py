@@ -81,7 +81,7 @@ def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) ->
 def test_survey_definition_is_valid_and_covers_the_needs_analysis() -> None:
     survey = load_survey()
     ids = [q.id for q in survey.questions]
-    for needed in ("agencies", "errands", "frequency", "language_help", "online", "transport",
+    for needed in ("agencies", "errands", "frequency", "on_behalf", "waiting", "language_help", "online", "transport",
                    "travel_time", "if_moved", "safety", "area", "age", "story"):
         assert needed in ids
     if_moved = survey.question("if_moved")
