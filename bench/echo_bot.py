@@ -15,7 +15,6 @@ import os
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-
 KEYBOARD = InlineKeyboardMarkup(
     [[InlineKeyboardButton(f"Option {n}", callback_data=f"echo:{n}")] for n in range(10)]
 )

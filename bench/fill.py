@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
 from pathlib import Path
@@ -30,8 +29,17 @@ async def fill(path: Path, count: int, *, seed: int = 7) -> None:
                     "INSERT INTO responses (respondent, survey_id, survey_version, language, stage, "
                     "consent_version, consented_at, started_at, updated_at, completed_at) "
                     "VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
-                    (f"synthetic-{number:08d}", survey.id, survey.version, rng.choice(["sv", "en"]),
-                     survey.consent_version, now, now, now, now),
+                    (
+                        f"synthetic-{number:08d}",
+                        survey.id,
+                        survey.version,
+                        rng.choice(["sv", "en"]),
+                        survey.consent_version,
+                        now,
+                        now,
+                        now,
+                        now,
+                    ),
                 )
                 response_id = cursor.lastrowid
                 rows = []

@@ -14,11 +14,7 @@ Message = dict[str, Any]
 
 def button_data(message: Message | None) -> list[str]:
     markup = (message or {}).get("reply_markup") or {}
-    return [
-        button.get("callback_data", "")
-        for row in markup.get("inline_keyboard", [])
-        for button in row
-    ]
+    return [button.get("callback_data", "") for row in markup.get("inline_keyboard", []) for button in row]
 
 
 def button_labels(message: Message | None) -> dict[str, str]:
@@ -54,7 +50,9 @@ class ScriptedResident:
     def last(self) -> Message | None:
         return self.api.last_bot_message(self.user_id)
 
-    async def step(self, action: Callable[[], Awaitable[Any]], done: Callable[[Message | None], bool]) -> None:
+    async def step(
+        self, action: Callable[[], Awaitable[Any]], done: Callable[[Message | None], bool]
+    ) -> None:
         since = self.api.event_seq()
         started = time.perf_counter()
         await action()
@@ -88,7 +86,7 @@ class ScriptedResident:
                 before_id = before["message_id"] if before else 0
                 await self.step(
                     lambda: self.api.send_message(self.user_id, story, language_code=self.language),
-                    lambda m: m is not None and m["message_id"] > before_id,
+                    lambda m, after=before_id: m is not None and m["message_id"] > after,
                 )
                 continue
             code = question.options[0].code

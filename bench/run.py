@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import os
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -109,11 +108,17 @@ async def _measure_survey(residents: int, workdir: Path, database: Path, first_i
 async def _measure_echo(residents: int, steps: int, workdir: Path, *, keyboard: bool) -> tuple[float, int]:
     async with LocalBotApi(token=TOKEN) as api:
         process = await _start(
-            ["bench.echo_bot"], api, workdir, workdir / "unused.sqlite3", ECHO_KEYBOARD="1" if keyboard else "0"
+            ["bench.echo_bot"],
+            api,
+            workdir,
+            workdir / "unused.sqlite3",
+            ECHO_KEYBOARD="1" if keyboard else "0",
         )
         try:
             started = time.perf_counter()
-            counts = await asyncio.gather(*(_echo_resident(api, 900_000 + n, steps) for n in range(residents)))
+            counts = await asyncio.gather(
+                *(_echo_resident(api, 900_000 + n, steps) for n in range(residents))
+            )
             elapsed = time.perf_counter() - started
         finally:
             await _stop(process)
@@ -148,7 +153,7 @@ async def _measure_memory(workdir: Path, database: Path, residents: int) -> tupl
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def main_async(arguments: argparse.Namespace) -> None:
@@ -157,10 +162,14 @@ async def main_async(arguments: argparse.Namespace) -> None:
         print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
 
         latencies = await _measure_latency(workdir, workdir / "latency.sqlite3", arguments.latency_rounds)
-        print(f"one resident, {len(latencies)} replies: p50 {_percentile(latencies, 0.5) * 1000:.1f} ms, "
-              f"p95 {_percentile(latencies, 0.95) * 1000:.1f} ms (target p95 < 50 ms)")
+        print(
+            f"one resident, {len(latencies)} replies: p50 {_percentile(latencies, 0.5) * 1000:.1f} ms, "
+            f"p95 {_percentile(latencies, 0.95) * 1000:.1f} ms (target p95 < 50 ms)"
+        )
 
-        survey_rate, survey_updates = await _measure_survey(arguments.residents, workdir, workdir / "load.sqlite3", 1)
+        survey_rate, survey_updates = await _measure_survey(
+            arguments.residents, workdir, workdir / "load.sqlite3", 1
+        )
         steps = round(survey_updates / arguments.residents)
         plain_rate, plain_updates = await _measure_echo(arguments.residents, steps, workdir, keyboard=False)
         keyed_rate, keyed_updates = await _measure_echo(arguments.residents, steps, workdir, keyboard=True)
@@ -174,12 +183,16 @@ async def main_async(arguments: argparse.Namespace) -> None:
         stored = workdir / "stored.sqlite3"
         await fill(stored, arguments.stored)
         current, peak = await _measure_memory(workdir, stored, 20)
-        print(f"memory with {arguments.stored} stored responses after 20 more residents: "
-              f"RSS {current:.0f} MB, peak {peak:.0f} MB (target < 120 MB)")
+        print(
+            f"memory with {arguments.stored} stored responses after 20 more residents: "
+            f"RSS {current:.0f} MB, peak {peak:.0f} MB (target < 120 MB)"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--stored", type=int, default=10_000)
     parser.add_argument("--latency-rounds", type=int, default=5)

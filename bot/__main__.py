@@ -24,7 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write all anonymised responses")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
-    export.add_argument("--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)")
+    export.add_argument(
+        "--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)"
+    )
     commands.add_parser("migrate", help="apply database migrations and exit")
     return parser
 

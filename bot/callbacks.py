@@ -1,12 +1,12 @@
 """Language-neutral callback data carried by inline buttons (64 bytes at most).
 
-    lang:<code>                 choose a language
-    consent:yes | consent:no    agree or decline
-    a:<question>:<option>       answer a single-choice question
-    t:<question>:<option>       tick or untick an option of a multiple choice
-    d:<question>                confirm a multiple choice
-    s:<question>                skip a question
-    del:yes | del:no            confirm or cancel deleting one's data
+lang:<code>                 choose a language
+consent:yes | consent:no    agree or decline
+a:<question>:<option>       answer a single-choice question
+t:<question>:<option>       tick or untick an option of a multiple choice
+d:<question>                confirm a multiple choice
+s:<question>                skip a question
+del:yes | del:no            confirm or cancel deleting one's data
 """
 
 from __future__ import annotations

@@ -16,8 +16,17 @@ CODE_JOINER = ";"
 
 
 def columns(survey: Survey) -> list[str]:
-    head = ["response", "survey_id", "survey_version", "language", "state", "consent_version",
-            "started_at", "consented_at", "completed_at"]
+    head = [
+        "response",
+        "survey_id",
+        "survey_version",
+        "language",
+        "state",
+        "consent_version",
+        "started_at",
+        "consented_at",
+        "completed_at",
+    ]
     questions = [q.id for q in survey.questions if q.kind is not QuestionKind.FREE_TEXT]
     story = ["story_text", "story_language", "story_voice_seconds"]
     return head + questions + story

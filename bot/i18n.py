@@ -159,7 +159,7 @@ class Translations:
 class Translator:
     """Translations bound to one resident's language."""
 
-    __slots__ = ("translations", "language")
+    __slots__ = ("language", "translations")
 
     def __init__(self, translations: Translations, language: str) -> None:
         self.translations = translations

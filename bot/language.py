@@ -19,8 +19,29 @@ from langdetect.lang_detect_exception import LangDetectException
 # (so Norwegian or Danish text is not forced into Swedish). Loading all 55 of langdetect's
 # profiles would cost about 60 MB of memory for languages nobody here writes.
 CANDIDATE_LANGUAGES = (
-    "sv", "en", "ar", "so", "tr", "fa", "fi", "pl", "es", "hr", "ru", "uk", "de", "fr",
-    "it", "pt", "nl", "no", "da", "et", "el", "sq", "ur",
+    "sv",
+    "en",
+    "ar",
+    "so",
+    "tr",
+    "fa",
+    "fi",
+    "pl",
+    "es",
+    "hr",
+    "ru",
+    "uk",
+    "de",
+    "fr",
+    "it",
+    "pt",
+    "nl",
+    "no",
+    "da",
+    "et",
+    "el",
+    "sq",
+    "ur",
 )
 
 _factory_lock = threading.Lock()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import copy
 import html
 import ipaddress
@@ -39,41 +40,96 @@ Event = dict[str, Any]
 
 # Methods whose calls count as "bot activity" in a chat (see wait_for_bot_activity).
 OUTGOING_METHODS = frozenset(
-    "sendMessage editMessageText editMessageReplyMarkup sendDocument deleteMessage "
-    "answerCallbackQuery"
-    .split()
+    [
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "sendDocument",
+        "deleteMessage",
+        "answerCallbackQuery",
+    ]
 )
 
 # Form/query values arrive as strings; PTB JSON-encodes everything that is not already a
 # string, so everything else is json-decoded. These parameters are strings by definition and
 # must not be decoded (a text of "123" must stay "123").
 _STRING_PARAMS = frozenset(
-    "text caption parse_mode callback_query_id description short_description "
-    "language_code action url file_id document photo voice audio video animation sticker "
-    "thumbnail business_connection_id message_effect_id inline_message_id emoji title "
-    "name query secret_token ip_address"
-    .split()
+    [
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "description",
+        "short_description",
+        "language_code",
+        "action",
+        "url",
+        "file_id",
+        "document",
+        "photo",
+        "voice",
+        "audio",
+        "video",
+        "animation",
+        "sticker",
+        "thumbnail",
+        "business_connection_id",
+        "message_effect_id",
+        "inline_message_id",
+        "emoji",
+        "title",
+        "name",
+        "query",
+        "secret_token",
+        "ip_address",
+    ]
 )
 # Parameters that are JSON-serialized objects even inside a JSON body (Telegram accepts both).
 _JSON_PARAMS = frozenset(
-    "reply_markup link_preview_options entities caption_entities commands scope "
-    "reply_parameters allowed_updates menu_button"
-    .split()
+    [
+        "reply_markup",
+        "link_preview_options",
+        "entities",
+        "caption_entities",
+        "commands",
+        "scope",
+        "reply_parameters",
+        "allowed_updates",
+        "menu_button",
+    ]
 )
 
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
 _MAX_CALLBACK_DATA = 64
 _CHAT_ACTIONS = frozenset(
-    "typing upload_photo record_video upload_video record_voice upload_voice "
-    "upload_document choose_sticker find_location record_video_note upload_video_note"
-    .split()
+    [
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    ]
 )
 _INLINE_BUTTON_ACTIONS = frozenset(
-    "url callback_data web_app login_url switch_inline_query "
-    "switch_inline_query_current_chat switch_inline_query_chosen_chat copy_text "
-    "callback_game pay"
-    .split()
+    [
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    ]
 )
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
@@ -97,9 +153,25 @@ def _bad(message: str) -> ApiError:
 # --------------------------------------------------------------------------------------------
 
 _HTML_TAGS = frozenset(
-    "b strong i em u ins s strike del span tg-spoiler a tg-emoji code pre blockquote "
-    "tg-time"
-    .split()
+    [
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-time",
+    ]
 )
 _HTML_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>")
 _HTML_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
@@ -220,9 +292,7 @@ def _markdown_v2_to_plain(text: str) -> str:
             continue
         if char in "*_~|":
             if char == "|" and not text.startswith("||", i):
-                raise _entities_error(
-                    "Character '|' is reserved and must be escaped with the preceding '\\'"
-                )
+                raise _entities_error("Character '|' is reserved and must be escaped with the preceding '\\'")
             marker = text[i : i + 2] if char in "_|" and text.startswith(char * 2, i) else char
             open_markers = [m for m, _ in stack]
             if open_markers and open_markers[-1] == marker:
@@ -248,14 +318,10 @@ def _markdown_v2_to_plain(text: str) -> str:
         if char == "]" and stack and stack[-1][0] == "[":
             stack.pop()
             if not text.startswith("(", i + 1):
-                raise _entities_error(
-                    "Character ']' is reserved and must be escaped with the preceding '\\'"
-                )
+                raise _entities_error("Character ']' is reserved and must be escaped with the preceding '\\'")
             end = _find_unescaped(text, ")", i + 2)
             if end < 0:
-                raise _entities_error(
-                    f"Can't find end of a URL at byte offset {_byte_offset(text, i + 1)}"
-                )
+                raise _entities_error(f"Can't find end of a URL at byte offset {_byte_offset(text, i + 1)}")
             i = end + 1
             continue
         if char == ">" and (i == 0 or text[i - 1] == "\n"):
@@ -428,13 +494,11 @@ def _validate_reply_markup(markup: Any) -> dict[str, Any]:
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array")
+            raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
         for row in rows:
             for button in row:
                 if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                    raise _bad(
-                        "can't parse inline keyboard button: Field \"text\" must be of type String"
-                    )
+                    raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
                 if not _INLINE_BUTTON_ACTIONS.intersection(button):
                     raise _bad(
                         "can't parse inline keyboard button: Text buttons are unallowed in the "
@@ -449,9 +513,9 @@ def _validate_reply_markup(markup: Any) -> dict[str, Any]:
                     raise _bad("BUTTON_URL_INVALID")
     elif "keyboard" in markup:
         if not isinstance(markup["keyboard"], list):
-            raise _bad("field \"keyboard\" of the ReplyKeyboardMarkup must be an Array")
+            raise _bad('field "keyboard" of the ReplyKeyboardMarkup must be an Array')
     elif not ("remove_keyboard" in markup or "force_reply" in markup):
-        raise _bad("can't find field \"inline_keyboard\"")
+        raise _bad('can\'t find field "inline_keyboard"')
     return markup
 
 
@@ -534,13 +598,31 @@ class LocalBotApi:
         self._last_activity = 0.0
 
         self._methods: dict[str, tuple[str, _Handler]] = {}
-        api_methods = (
-            "getMe getUpdates deleteWebhook getWebhookInfo setMyCommands "
-            "getMyCommands deleteMyCommands setMyDescription getMyDescription "
-            "setMyShortDescription getMyShortDescription setMyName setChatMenuButton "
-            "sendMessage editMessageText editMessageReplyMarkup deleteMessage "
-            "answerCallbackQuery sendChatAction sendDocument getFile close logOut"
-        ).split()
+        api_methods = [
+            "getMe",
+            "getUpdates",
+            "deleteWebhook",
+            "getWebhookInfo",
+            "setMyCommands",
+            "getMyCommands",
+            "deleteMyCommands",
+            "setMyDescription",
+            "getMyDescription",
+            "setMyShortDescription",
+            "getMyShortDescription",
+            "setMyName",
+            "setChatMenuButton",
+            "sendMessage",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "deleteMessage",
+            "answerCallbackQuery",
+            "sendChatAction",
+            "sendDocument",
+            "getFile",
+            "close",
+            "logOut",
+        ]
         for name in api_methods:
             self._methods[name.lower()] = (name, getattr(self, f"_api_{name}"))
 
@@ -748,9 +830,7 @@ class LocalBotApi:
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _user(
-        self, user_id: int, language_code: str | None, is_bot: bool = False
-    ) -> dict[str, Any]:
+    def _user(self, user_id: int, language_code: str | None, is_bot: bool = False) -> dict[str, Any]:
         user: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": "Test"}
         if language_code is not None:
             user["language_code"] = language_code
@@ -901,10 +981,8 @@ class LocalBotApi:
             raise _bad("invalid timeout specified") from None
         self._confirm(offset)
         if not self._updates and timeout > 0 and not self._closing:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._updates_available.wait(), timeout)
-            except TimeoutError:
-                pass
         batch = [update for _, update in itertools.islice(self._updates, limit)]
         if batch:
             last_id = batch[-1]["update_id"]
@@ -1423,9 +1501,7 @@ class LocalBotApi:
         start = bisect.bisect_right(events, since, key=lambda event: event["seq"])
         return events[start:]
 
-    async def wait_for_bot_activity(
-        self, chat_id: int, *, since: int, timeout: float = 5.0
-    ) -> list[Event]:
+    async def wait_for_bot_activity(self, chat_id: int, *, since: int, timeout: float = 5.0) -> list[Event]:
         """Wait for outgoing events in the chat newer than ``since`` and return them all.
 
         Events are dicts ``{"seq", "method", "chat_id", "message_id", "params", "message"}``
@@ -1520,10 +1596,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default="123456:LOCAL-TEST-TOKEN")
     parser.add_argument("--bot-username", default="citizen_feedback_bot")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args.port, args.token, args.bot_username))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -71,8 +71,21 @@ def _build_translation() -> dict[int, str]:
     """A one-to-one character map so that offsets in the normalised copy stay valid."""
     table: dict[int, str] = {}
     # Zero code points of decimal digit blocks residents may plausibly type in.
-    zeros = (0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0BE6, 0x0E50, 0x1040,
-             0x17E0, 0x1810, 0xFF10)
+    zeros = (
+        0x0660,
+        0x06F0,
+        0x07C0,
+        0x0966,
+        0x09E6,
+        0x0A66,
+        0x0AE6,
+        0x0BE6,
+        0x0E50,
+        0x1040,
+        0x17E0,
+        0x1810,
+        0xFF10,
+    )
     for zero in zeros:
         for value in range(10):
             char = chr(zero + value)
@@ -123,9 +136,7 @@ _UNIT_AFTER = re.compile(
 
 def _is_amount(norm: str, start: int, end: int) -> bool:
     """True when the number at norm[start:end] reads as an amount of money or a percentage."""
-    return bool(
-        _AMOUNT_AFTER.match(norm, end) or _AMOUNT_BEFORE.search(norm, max(0, start - 5), start)
-    )
+    return bool(_AMOUNT_AFTER.match(norm, end) or _AMOUNT_BEFORE.search(norm, max(0, start - 5), start))
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,7 +168,7 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def _id_kind(century: str | None, date: str) -> str | None:
-    """"personnummer", "samordningsnummer" or None when the date part is not a plausible date."""
+    """ "personnummer", "samordningsnummer" or None when the date part is not a plausible date."""
     month, day = int(date[2:4]), int(date[4:6])
     kind = "personnummer"
     if 61 <= day <= 91:
@@ -214,22 +225,122 @@ _DATE_LIKE = re.compile(
 )
 
 _CC_TWO_DIGIT = frozenset(
-    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
-    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
+    [
+        "20",
+        "27",
+        "30",
+        "31",
+        "32",
+        "33",
+        "34",
+        "36",
+        "39",
+        "40",
+        "41",
+        "43",
+        "44",
+        "45",
+        "46",
+        "47",
+        "48",
+        "49",
+        "51",
+        "52",
+        "53",
+        "54",
+        "55",
+        "56",
+        "57",
+        "58",
+        "60",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "66",
+        "81",
+        "82",
+        "84",
+        "86",
+        "90",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "98",
+    ]
 )
 # First two digits of the three-digit country codes (ITU zones).
 _CC_THREE_DIGIT_PREFIXES = frozenset(
-    "21 22 23 24 25 26 29 35 37 38 42 50 59 67 68 69 85 88 96 97 99".split()
+    [
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "26",
+        "29",
+        "35",
+        "37",
+        "38",
+        "42",
+        "50",
+        "59",
+        "67",
+        "68",
+        "69",
+        "85",
+        "88",
+        "96",
+        "97",
+        "99",
+    ]
 )
 # National significant number lengths for countries residents often call; others get 7-12.
 _CC_NATIONAL_LENGTH: dict[str, tuple[int, int]] = {
-    "1": (10, 10), "7": (10, 10), "20": (8, 10), "30": (10, 10), "33": (9, 9), "34": (9, 9),
-    "39": (6, 11), "44": (9, 10), "45": (8, 8), "47": (8, 8), "48": (9, 9), "49": (6, 12),
-    "90": (10, 10), "91": (10, 10), "92": (9, 10), "93": (9, 9), "98": (10, 10),
-    "212": (9, 9), "213": (8, 9), "216": (8, 8), "249": (9, 9), "251": (9, 9), "252": (7, 9),
-    "254": (9, 9), "255": (9, 9), "256": (9, 9), "291": (7, 7), "358": (5, 10), "380": (9, 9),
-    "381": (8, 9), "385": (8, 9), "387": (8, 8), "961": (7, 8), "962": (8, 9), "963": (9, 9),
-    "964": (10, 10), "965": (8, 8), "966": (8, 9), "970": (9, 9), "971": (8, 9), "972": (8, 9),
+    "1": (10, 10),
+    "7": (10, 10),
+    "20": (8, 10),
+    "30": (10, 10),
+    "33": (9, 9),
+    "34": (9, 9),
+    "39": (6, 11),
+    "44": (9, 10),
+    "45": (8, 8),
+    "47": (8, 8),
+    "48": (9, 9),
+    "49": (6, 12),
+    "90": (10, 10),
+    "91": (10, 10),
+    "92": (9, 10),
+    "93": (9, 9),
+    "98": (10, 10),
+    "212": (9, 9),
+    "213": (8, 9),
+    "216": (8, 8),
+    "249": (9, 9),
+    "251": (9, 9),
+    "252": (7, 9),
+    "254": (9, 9),
+    "255": (9, 9),
+    "256": (9, 9),
+    "291": (7, 7),
+    "358": (5, 10),
+    "380": (9, 9),
+    "381": (8, 9),
+    "385": (8, 9),
+    "387": (8, 8),
+    "961": (7, 8),
+    "962": (8, 9),
+    "963": (9, 9),
+    "964": (10, 10),
+    "965": (8, 8),
+    "966": (8, 9),
+    "970": (9, 9),
+    "971": (8, 9),
+    "972": (8, 9),
 }
 
 
@@ -268,7 +379,7 @@ def _valid_international(number: str) -> bool:
     code = _country_code(number)
     if code is None:
         return False
-    national = number[len(code):]
+    national = number[len(code) :]
     if national.startswith("0"):  # trunk zero written out, e.g. "+90 (0)532 ..."
         national = national[1:]
     if not national or national[0] == "0":
@@ -293,7 +404,7 @@ def _valid_phone(candidate: str, has_plus: bool) -> bool:
         return False
     # In Swedish national form only the area code is set off by "-" or "/": "08 30-09 15" is
     # a time range, not a number.
-    rest = re.sub(r"^\s?[-/]?\s?", "", candidate[first.end():])
+    rest = re.sub(r"^\s?[-/]?\s?", "", candidate[first.end() :])
     if "-" in rest or "/" in rest:
         return False
     first_group = first.group().strip("()")
@@ -394,33 +505,169 @@ def _find_emails(norm: str) -> list[Finding]:
 # --------------------------------------------------------------------------------------------
 
 _L = "A-Za-zÅÄÖåäöÉéÜüÆæØøÈèÁá"
-_STREET_SUFFIXES = (
-    "gatan gata vägen väg gränden gränd allén allé alléen backen backe torget torg stigen "
-    "platsen planen plan leden gången slingan slinga stråket stråk terrassen kroken ringen "
-    "liden hagen kullen höjden udden bryggan kajen stranden strand promenaden esplanaden "
-    "gärdet ängen vägen"
-).split()
+_STREET_SUFFIXES = [
+    "gatan",
+    "gata",
+    "vägen",
+    "väg",
+    "gränden",
+    "gränd",
+    "allén",
+    "allé",
+    "alléen",
+    "backen",
+    "backe",
+    "torget",
+    "torg",
+    "stigen",
+    "platsen",
+    "planen",
+    "plan",
+    "leden",
+    "gången",
+    "slingan",
+    "slinga",
+    "stråket",
+    "stråk",
+    "terrassen",
+    "kroken",
+    "ringen",
+    "liden",
+    "hagen",
+    "kullen",
+    "höjden",
+    "udden",
+    "bryggan",
+    "kajen",
+    "stranden",
+    "strand",
+    "promenaden",
+    "esplanaden",
+    "gärdet",
+    "ängen",
+    "vägen",
+]
 # Words to stand apart after a name: "Tumba torg 5", "Fittja gård 7", "Anna Lindhs väg 3".
-_SEPARATE_STREET_WORDS = "torg gård gårdsväg allé backe gränd väg gata strand".split()
+_SEPARATE_STREET_WORDS = ["torg", "gård", "gårdsväg", "allé", "backe", "gränd", "väg", "gata", "strand"]
 # Capitalised words that start sentences rather than street names ("Min gård 2 ...").
 _NOT_STREET_NAMES = frozenset(
-    "jag vi du ni han hon de den det min mitt mina vår vårt våra en ett i på vid the a my our "
-    "this that at in".split()
+    [
+        "jag",
+        "vi",
+        "du",
+        "ni",
+        "han",
+        "hon",
+        "de",
+        "den",
+        "det",
+        "min",
+        "mitt",
+        "mina",
+        "vår",
+        "vårt",
+        "våra",
+        "en",
+        "ett",
+        "i",
+        "på",
+        "vid",
+        "the",
+        "a",
+        "my",
+        "our",
+        "this",
+        "that",
+        "at",
+        "in",
+    ]
 )
-_STREET_PREFIX_WORDS = "Gamla Nya Norra Södra Västra Östra Stora Lilla Övre Nedre Sankt S:t".split()
+_STREET_PREFIX_WORDS = [
+    "Gamla",
+    "Nya",
+    "Norra",
+    "Södra",
+    "Västra",
+    "Östra",
+    "Stora",
+    "Lilla",
+    "Övre",
+    "Nedre",
+    "Sankt",
+    "S:t",
+]
 
 # Ordinary nouns that end like a street name: never an address.
 _NOT_STREETS = frozenset(
-    "motorvägen bilvägen cykelvägen gångvägen landsvägen genvägen omvägen hemvägen halvvägen "
-    "tillbakavägen vägen gatan huvudgatan tvärgatan bakgatan sidogatan gågatan våningsplan "
-    "våningsplanet plan busshållplatsen hållplatsen parkeringsplatsen arbetsplatsen platsen "
-    "ingången utgången uppgången nedgången gången torget backen stigen leden bryggan kajen "
-    "stranden hagen kullen höjden udden ängen gärdet ringen kroken liden promenaden allén "
-    "livsleden trafikleden farleden vattenleden".split()
+    [
+        "motorvägen",
+        "bilvägen",
+        "cykelvägen",
+        "gångvägen",
+        "landsvägen",
+        "genvägen",
+        "omvägen",
+        "hemvägen",
+        "halvvägen",
+        "tillbakavägen",
+        "vägen",
+        "gatan",
+        "huvudgatan",
+        "tvärgatan",
+        "bakgatan",
+        "sidogatan",
+        "gågatan",
+        "våningsplan",
+        "våningsplanet",
+        "plan",
+        "busshållplatsen",
+        "hållplatsen",
+        "parkeringsplatsen",
+        "arbetsplatsen",
+        "platsen",
+        "ingången",
+        "utgången",
+        "uppgången",
+        "nedgången",
+        "gången",
+        "torget",
+        "backen",
+        "stigen",
+        "leden",
+        "bryggan",
+        "kajen",
+        "stranden",
+        "hagen",
+        "kullen",
+        "höjden",
+        "udden",
+        "ängen",
+        "gärdet",
+        "ringen",
+        "kroken",
+        "liden",
+        "promenaden",
+        "allén",
+        "livsleden",
+        "trafikleden",
+        "farleden",
+        "vattenleden",
+    ]
 )
 # Suffixes strong enough to accept a street name typed in lower case ("hallundavägen 12").
-_LOWERCASE_OK_SUFFIXES = ("gatan", "vägen", "gränd", "gränden", "allén", "backen", "torget",
-                          "stigen", "slingan", "gata", "väg")
+_LOWERCASE_OK_SUFFIXES = (
+    "gatan",
+    "vägen",
+    "gränd",
+    "gränden",
+    "allén",
+    "backen",
+    "torget",
+    "stigen",
+    "slingan",
+    "gata",
+    "väg",
+)
 
 _TOWN = (
     r"(?:(?:Upplands|Norra|Södra|Västra|Östra|Stora|Lilla|Sankt)\s)?"
@@ -450,16 +697,86 @@ _POSTAL_TOWN = re.compile(
 
 # Capitalised words that follow a number but are no town.
 _NOT_TOWNS = frozenset(
-    "kr kronor sek eur euro euros usd dollar dollars swedish svenska personer minuter "
-    "timmar dagar barn people persons minutes hours days the and och men jag vi de han hon "
-    "det den invånare residents st stycken".split()
+    [
+        "kr",
+        "kronor",
+        "sek",
+        "eur",
+        "euro",
+        "euros",
+        "usd",
+        "dollar",
+        "dollars",
+        "swedish",
+        "svenska",
+        "personer",
+        "minuter",
+        "timmar",
+        "dagar",
+        "barn",
+        "people",
+        "persons",
+        "minutes",
+        "hours",
+        "days",
+        "the",
+        "and",
+        "och",
+        "men",
+        "jag",
+        "vi",
+        "de",
+        "han",
+        "hon",
+        "det",
+        "den",
+        "invånare",
+        "residents",
+        "st",
+        "stycken",
+    ]
 )
 # Places whose name does not look Swedish by its ending but are common in Botkyrka answers.
 _KNOWN_TOWNS = frozenset(
-    "tumba alby fittja hallunda grödinge vårsta tullinge norsborg rönninge salem huddinge "
-    "stockholm flemingsberg skärholmen södertälje kista järfälla solna sundbyberg nacka "
-    "uppsala malmö göteborg västerås örebro linköping norrköping jönköping umeå luleå kiruna "
-    "handen farsta vällingby spånga bredäng sätra".split()
+    [
+        "tumba",
+        "alby",
+        "fittja",
+        "hallunda",
+        "grödinge",
+        "vårsta",
+        "tullinge",
+        "norsborg",
+        "rönninge",
+        "salem",
+        "huddinge",
+        "stockholm",
+        "flemingsberg",
+        "skärholmen",
+        "södertälje",
+        "kista",
+        "järfälla",
+        "solna",
+        "sundbyberg",
+        "nacka",
+        "uppsala",
+        "malmö",
+        "göteborg",
+        "västerås",
+        "örebro",
+        "linköping",
+        "norrköping",
+        "jönköping",
+        "umeå",
+        "luleå",
+        "kiruna",
+        "handen",
+        "farsta",
+        "vällingby",
+        "spånga",
+        "bredäng",
+        "sätra",
+    ]
 )
 # Endings of Swedish place names, to accept "14568 Norsborg" written without the space.
 _SWEDISH_TOWN_ENDINGS = re.compile(
@@ -518,21 +835,59 @@ def _find_addresses(norm: str) -> list[Finding]:
 _CASE_KEYWORDS = sorted(
     [
         # Swedish
-        "ärendenummer", "ärendenumret", "ärendenr", "ärende-nr", "ärende nr", "ärende",
-        "diarienummer", "diarienumret", "diarienr", "dnr", "referensnummer", "referensnumret",
-        "referens", "ref nr", "ref",
+        "ärendenummer",
+        "ärendenumret",
+        "ärendenr",
+        "ärende-nr",
+        "ärende nr",
+        "ärende",
+        "diarienummer",
+        "diarienumret",
+        "diarienr",
+        "dnr",
+        "referensnummer",
+        "referensnumret",
+        "referens",
+        "ref nr",
+        "ref",
         # English
-        "case number", "case no", "case nr", "case id", "case reference", "reference number",
-        "reference no", "reference",
+        "case number",
+        "case no",
+        "case nr",
+        "case id",
+        "case reference",
+        "reference number",
+        "reference no",
+        "reference",
         # Arabic, Persian
-        "رقم القضية", "رقم الملف", "رقم المرجع", "رقم الطلب", "رقم المعاملة",
-        "شماره پرونده", "شماره مرجع", "شماره درخواست",
+        "رقم القضية",
+        "رقم الملف",
+        "رقم المرجع",
+        "رقم الطلب",
+        "رقم المعاملة",
+        "شماره پرونده",
+        "شماره مرجع",
+        "شماره درخواست",
         # Turkish, Finnish, Russian, Somali
-        "dosya numarası", "dosya numaram", "dosya no", "başvuru numarası", "başvuru numaram",
-        "referans numarası", "referans no",
-        "asianumero", "asianumeroni", "diaarinumero", "hakemusnumero", "hakemusnumeroni",
-        "номер дела", "номер обращения", "номер заявления",
-        "lambarka kiiska", "lambarka kiiskayga", "lambarka tixraaca", "lambarka dacwadda",
+        "dosya numarası",
+        "dosya numaram",
+        "dosya no",
+        "başvuru numarası",
+        "başvuru numaram",
+        "referans numarası",
+        "referans no",
+        "asianumero",
+        "asianumeroni",
+        "diaarinumero",
+        "hakemusnumero",
+        "hakemusnumeroni",
+        "номер дела",
+        "номер обращения",
+        "номер заявления",
+        "lambarka kiiska",
+        "lambarka kiiskayga",
+        "lambarka tixraaca",
+        "lambarka dacwadda",
     ],
     key=len,
     reverse=True,
@@ -574,8 +929,14 @@ def _find_case_numbers(norm: str) -> list[Finding]:
 
 # When findings overlap, the more specific kind wins: an e-mail may contain digits, a
 # personnummer is checked by Luhn, a case number has a keyword, phones are the loosest rule.
-_PRIORITY = {"e-post": 0, "personnummer": 1, "samordningsnummer": 1, "ärendenummer": 2,
-             "adress": 3, "telefon": 4}
+_PRIORITY = {
+    "e-post": 0,
+    "personnummer": 1,
+    "samordningsnummer": 1,
+    "ärendenummer": 2,
+    "adress": 3,
+    "telefon": 4,
+}
 
 
 def find_personal_data(text: str) -> list[Finding]:
@@ -609,7 +970,7 @@ def scrub(text: str) -> str:
     parts: list[str] = []
     position = 0
     for finding in find_personal_data(text):
-        parts.append(text[position:finding.start])
+        parts.append(text[position : finding.start])
         parts.append(MARKERS[finding.kind])
         position = finding.end
     parts.append(text[position:])

@@ -50,7 +50,7 @@ class Question(BaseModel):
     columns: int = Field(default=1, ge=1, le=3)
 
     @model_validator(mode="after")
-    def _check_options(self) -> "Question":
+    def _check_options(self) -> Question:
         codes = [option.code for option in self.options]
         if self.kind is QuestionKind.FREE_TEXT:
             if codes:
@@ -79,7 +79,7 @@ class Survey(BaseModel):
     questions: tuple[Question, ...]
 
     @model_validator(mode="after")
-    def _check_questions(self) -> "Survey":
+    def _check_questions(self) -> Survey:
         ids = [question.id for question in self.questions]
         if not ids:
             raise ValueError("the survey has no questions")

@@ -41,9 +41,7 @@ def register(application: Application) -> None:
         MessageHandler(private & (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE), resident.on_voice)
     )
     application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.EDITED & FROM_PERSON, resident.on_edited
-        )
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED & FROM_PERSON, resident.on_edited)
     )
     application.add_handler(MessageHandler(private, resident.on_other_message))
     application.add_handler(

@@ -34,9 +34,7 @@ async def send(update: Update, context: BotContext, reply: Reply) -> Message | N
     message = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        message = await context.bot.send_message(
-            chat.id, part, reply_markup=reply.keyboard if last else None
-        )
+        message = await context.bot.send_message(chat.id, part, reply_markup=reply.keyboard if last else None)
     return message
 
 

@@ -246,7 +246,9 @@ async def on_text(update: Update, context: BotContext) -> None:
         suggested = detect(message.text, hint=telegram_language(update))
         if response is None:
             response = await context.surveys.begin(respondent)
-        t = context.translator(suggested if context.translations.supports(suggested) else telegram_language(update))
+        t = context.translator(
+            suggested if context.translations.supports(suggested) else telegram_language(update)
+        )
         await show_current_step(update, context, response, t, suggested=suggested)
         return
     if response.stage is Stage.CONSENT:
@@ -268,7 +270,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     voice = message.voice or message.audio or message.video_note
-    respondent, response, t = await resident(update, context)
+    _, response, t = await resident(update, context)
     if voice is not None and await context.surveys.story_question(response) is not None:
         # The wire form gives whole seconds whichever duration type PTB is set to expose.
         seconds = int(voice.to_dict().get("duration") or 0)
@@ -280,7 +282,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
 
 async def on_other_message(update: Update, context: BotContext) -> None:
     """Stickers, photos, documents and the like: say so kindly and show the current step."""
-    respondent, response, t = await resident(update, context)
+    _, response, t = await resident(update, context)
     if response is None or response.stage is Stage.LANGUAGE:
         await show_current_step(update, context, response, t, note=t("unexpected.choose_language_first"))
         return
@@ -308,4 +310,3 @@ async def on_group_message(update: Update, context: BotContext) -> None:
     """Groups and channels: the survey is private, so point people to a private chat."""
     t = context.translator(telegram_language(update))
     await send(update, context, views.Reply(t("unexpected.group")))
-

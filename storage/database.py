@@ -116,14 +116,12 @@ class Database:
                 raise self._unavailable(error) from error
 
     async def fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock:
-            async with self.connection.execute(sql, parameters) as cursor:
-                return list(await cursor.fetchall())
+        async with self._lock, self.connection.execute(sql, parameters) as cursor:
+            return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._lock:
-            async with self.connection.execute(sql, parameters) as cursor:
-                return await cursor.fetchone()
+        async with self._lock, self.connection.execute(sql, parameters) as cursor:
+            return await cursor.fetchone()
 
     async def applied_migrations(self) -> list[str]:
         await self._ensure_migrations_table()

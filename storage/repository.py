@@ -67,8 +67,7 @@ def _advance_statement(
             (Stage.DONE, now, now, response_id),
         )
     return (
-        "UPDATE responses SET current_question = ?, pending_codes = '', updated_at = ? "
-        "WHERE id = ?",
+        "UPDATE responses SET current_question = ?, pending_codes = '', updated_at = ? WHERE id = ?",
         (next_question, now, response_id),
     )
 
@@ -142,9 +141,7 @@ class Repository:
 
     async def delete_respondent(self, respondent: str) -> int:
         """Erase every response of one resident (answers and stories cascade)."""
-        return await self.database.execute(
-            "DELETE FROM responses WHERE respondent = ?", (respondent,)
-        )
+        return await self.database.execute("DELETE FROM responses WHERE respondent = ?", (respondent,))
 
     async def set_pending(self, response_id: int, codes: Sequence[str], now: str) -> None:
         await self.database.execute(

@@ -93,9 +93,7 @@ class Resident:
         raise AssertionError(f"no button {data!r}; last message: {self.last_text()!r}")
 
     async def press_in(self, message_id: int, data: str) -> str:
-        query_id = await self.api.press(
-            self.user_id, message_id, data, language_code=self.language_code
-        )
+        query_id = await self.api.press(self.user_id, message_id, data, language_code=self.language_code)
         await self.harness.deliver()
         return query_id
 

@@ -19,7 +19,9 @@ COMPLETE = ["sv", "en"]
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # Telegram shows about this many characters of an inline button on a phone before cutting it.
 MAX_BUTTON_CHARS = 48
-BUTTON_KEYS = re.compile(r"^(q\.[a-z0-9_]+\.[a-z0-9_]+|button\..*|consent\.(agree|decline)|delete\.(yes|no)|language\.name)$")
+BUTTON_KEYS = re.compile(
+    r"^(q\.[a-z0-9_]+\.[a-z0-9_]+|button\..*|consent\.(agree|decline)|delete\.(yes|no)|language\.name)$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,9 @@ def test_all_callback_data_fits_telegram(translations: Translations) -> None:
         Callback(Action.SKIP, question.id).encode()
         Callback(Action.DONE, question.id).encode()
         for option in question.options:
-            assert len(Callback(Action.TOGGLE, question.id, option.code).encode().encode()) <= MAX_CALLBACK_BYTES
+            assert (
+                len(Callback(Action.TOGGLE, question.id, option.code).encode().encode()) <= MAX_CALLBACK_BYTES
+            )
     for code in translations.languages:
         Callback(Action.LANGUAGE, value=code).encode()
 

@@ -86,12 +86,15 @@ def test_malformed_setting_stops_the_process_with_one_line(tmp_path: Path) -> No
 
 def test_invalid_survey_file_stops_with_a_clear_error(tmp_path: Path) -> None:
     survey = tmp_path / "survey.toml"
-    survey.write_text('id = "x"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "single"\n')
+    survey.write_text(
+        'id = "x"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "single"\n'
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bot", "migrate"],
         cwd=tmp_path,
-        env=clean_environment(BOT_TOKEN="123:abc", SURVEY_FILE=str(survey),
-                              DATABASE_PATH=str(tmp_path / "db.sqlite3")),
+        env=clean_environment(
+            BOT_TOKEN="123:abc", SURVEY_FILE=str(survey), DATABASE_PATH=str(tmp_path / "db.sqlite3")
+        ),
         capture_output=True,
         text=True,
         timeout=60,
@@ -101,8 +104,9 @@ def test_invalid_survey_file_stops_with_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "export"],
         cwd=tmp_path,
-        env=clean_environment(BOT_TOKEN="123:abc", SURVEY_FILE=str(survey),
-                              DATABASE_PATH=str(tmp_path / "db.sqlite3")),
+        env=clean_environment(
+            BOT_TOKEN="123:abc", SURVEY_FILE=str(survey), DATABASE_PATH=str(tmp_path / "db.sqlite3")
+        ),
         capture_output=True,
         text=True,
         timeout=60,

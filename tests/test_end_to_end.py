@@ -32,8 +32,13 @@ async def test_one_resident_through_the_real_process_then_export(tmp_path: Path)
     async with LocalBotApi(token=TOKEN) as api:
         env = bot_environment(api, tmp_path)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         failure: BaseException | None = None
         try:
@@ -58,8 +63,17 @@ async def test_one_resident_through_the_real_process_then_export(tmp_path: Path)
 
     out = tmp_path / "export.csv"
     export = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "export", "--format", "csv", "--out", str(out),
-        cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await export.communicate()
     assert export.returncode == 0, stderr.decode()

@@ -70,9 +70,7 @@ async def test_send_edit_delete_are_reflected(api: LocalBotApi, bot: Bot) -> Non
     assert view["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "a"
     assert view["edited"] is False and view["deleted"] is False and view["document"] is None
 
-    edited = await bot.edit_message_text(
-        "Fråga 1", chat_id=USER, message_id=2, reply_markup=keyboard("x")
-    )
+    edited = await bot.edit_message_text("Fråga 1", chat_id=USER, message_id=2, reply_markup=keyboard("x"))
     assert not isinstance(edited, bool) and edited.text == "Fråga 1"
     assert edited.edit_date is not None
     await bot.edit_message_reply_markup(chat_id=USER, message_id=2, reply_markup=keyboard("y", "z"))
@@ -111,10 +109,8 @@ async def test_commands_and_descriptions(bot: Bot) -> None:
 
 @pytest.mark.asyncio
 async def test_document_roundtrip(api: LocalBotApi, bot: Bot) -> None:
-    payload = "id;svar\n1;ja\n".encode() + bytes(range(256))
-    message = await bot.send_document(
-        USER, document=payload, filename="export.csv", caption="Export"
-    )
+    payload = b"id;svar\n1;ja\n" + bytes(range(256))
+    message = await bot.send_document(USER, document=payload, filename="export.csv", caption="Export")
     assert message.document is not None
     assert message.document.file_name == "export.csv"
     assert message.document.file_size == len(payload)
@@ -327,18 +323,17 @@ async def test_wrong_token_and_unknown_method(api: LocalBotApi, bot: Bot) -> Non
 
 @pytest.mark.asyncio
 async def test_strict_chats_and_blocked_users() -> None:
-    async with LocalBotApi(strict_chats=True) as api:
-        async with Bot(api.token, base_url=api.base_url) as bot:
-            with pytest.raises(BadRequest, match="(?i)chat not found"):
-                await bot.send_message(555, "hello?")
-            await api.send_message(555, "hi")
-            await bot.send_message(555, "hello!")
-            await api.block_bot(555)
-            with pytest.raises(Forbidden, match="(?i)blocked"):
-                await bot.send_message(555, "still there?")
-            updates = await bot.get_updates()
-            assert updates[-1].my_chat_member is not None
-            assert updates[-1].my_chat_member.new_chat_member.status == "kicked"
+    async with LocalBotApi(strict_chats=True) as api, Bot(api.token, base_url=api.base_url) as bot:
+        with pytest.raises(BadRequest, match="(?i)chat not found"):
+            await bot.send_message(555, "hello?")
+        await api.send_message(555, "hi")
+        await bot.send_message(555, "hello!")
+        await api.block_bot(555)
+        with pytest.raises(Forbidden, match="(?i)blocked"):
+            await bot.send_message(555, "still there?")
+        updates = await bot.get_updates()
+        assert updates[-1].my_chat_member is not None
+        assert updates[-1].my_chat_member.new_chat_member.status == "kicked"
 
 
 @pytest.mark.asyncio
@@ -388,11 +383,7 @@ async def test_application_echo(api: LocalBotApi) -> None:
         await update.message.reply_text(update.message.text)
 
     app = (
-        ApplicationBuilder()
-        .token(api.token)
-        .base_url(api.base_url)
-        .base_file_url(api.base_file_url)
-        .build()
+        ApplicationBuilder().token(api.token).base_url(api.base_url).base_file_url(api.base_file_url).build()
     )
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     async with app:

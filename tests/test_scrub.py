@@ -7,6 +7,7 @@ Run with ``-s`` to see the per-kind precision/recall table.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ def bump(number: str, position: int) -> str:
     """``number`` with the digit at ``position`` (counting digits only) raised by one, mod 10."""
     digit_positions = [i for i, c in enumerate(number) if c.isdigit()]
     at = digit_positions[position]
-    return number[:at] + str((int(number[at]) + 1) % 10) + number[at + 1:]
+    return number[:at] + str((int(number[at]) + 1) % 10) + number[at + 1 :]
 
 
 P_1985 = pnr("850709", "123")
@@ -82,8 +83,26 @@ S_1995 = pnr("950389", "772")  # 29 March + 60
 S_2000 = pnr("000671", "314")  # 11 June + 60
 S_1988 = pnr("880890", "026")  # 30 August + 60
 
-VALID_IDS = [P_1985, P_1947, P_1992_LEAP, P_2001, P_1915, P_1977, P_1964, P_1999, P_1958,
-             P_1970, P_1988, P_2005, P_1963, S_1987, S_1990, S_1995, S_2000, S_1988]
+VALID_IDS = [
+    P_1985,
+    P_1947,
+    P_1992_LEAP,
+    P_2001,
+    P_1915,
+    P_1977,
+    P_1964,
+    P_1999,
+    P_1958,
+    P_1970,
+    P_1988,
+    P_2005,
+    P_1963,
+    S_1987,
+    S_1990,
+    S_1995,
+    S_2000,
+    S_1988,
+]
 
 
 def test_generated_numbers_pass_the_tests_own_luhn() -> None:
@@ -124,26 +143,31 @@ def C(lang: str, text: str, *labels: tuple[str, str]) -> Case:
     return Case(lang, text, tuple(labels))
 
 
-PN, SN, TEL, MAIL, ADR, CASE = ("personnummer", "samordningsnummer", "telefon", "e-post",
-                                "adress", "ärendenummer")
+PN, SN, TEL, MAIL, ADR, CASE = (
+    "personnummer",
+    "samordningsnummer",
+    "telefon",
+    "e-post",
+    "adress",
+    "ärendenummer",
+)
 
 POSITIVE_CASES: list[Case] = [
     # --- personnummer ---------------------------------------------------------------------
     C("sv", f"Mitt personnummer är {dash(P_1985)} och de frågade tre gånger.", (dash(P_1985), PN)),
-    C("sv", f"Handläggaren skrev {long(P_1947, '19', '')} på blanketten.",
-      (long(P_1947, "19", ""), PN)),
+    C("sv", f"Handläggaren skrev {long(P_1947, '19', '')} på blanketten.", (long(P_1947, "19", ""), PN)),
     C("sv", f"pnr {long(P_1992_LEAP, '19')}, tack.", (long(P_1992_LEAP, "19"), PN)),
     C("sv", f"Min dotters nummer är {dash(P_2001)} men hon fick inget svar.", (dash(P_2001), PN)),
     C("sv", f"Min sons personnummer {P_2005} stod fel i brevet.", (P_2005, PN)),
-    C("en", f"My personal number is {dash(P_1964, ' ')} and I waited 45 min.",
-      (dash(P_1964, " "), PN)),
-    C("en", f"My grandmother ({dash(P_1915, '+')}) could not use the e-service.",
-      (dash(P_1915, "+"), PN)),
+    C("en", f"My personal number is {dash(P_1964, ' ')} and I waited 45 min.", (dash(P_1964, " "), PN)),
+    C("en", f"My grandmother ({dash(P_1915, '+')}) could not use the e-service.", (dash(P_1915, "+"), PN)),
     C("ar", f"رقمي الشخصي هو {dash(P_1977)} ولم يساعدوني في المكتب.", (dash(P_1977), PN)),
-    C("ar", f"الرقم الشخصي {arabic(long(P_1999, '19', ''))} مكتوب خطأ.",
-      (arabic(long(P_1999, "19", "")), PN)),
-    C("fa", f"شماره شخصی من {persian(dash(P_1958))} است و سه بار رفتم.",
-      (persian(dash(P_1958)), PN)),
+    C(
+        "ar",
+        f"الرقم الشخصي {arabic(long(P_1999, '19', ''))} مكتوب خطأ.",
+        (arabic(long(P_1999, "19", "")), PN),
+    ),
+    C("fa", f"شماره شخصی من {persian(dash(P_1958))} است و سه بار رفتم.", (persian(dash(P_1958)), PN)),
     C("so", f"Lambarka shakhsiga waa {P_1970}, waxaan sugay 30 daqiiqo.", (P_1970, PN)),
     C("tr", f"Kişisel numaram {long(P_1988, '19')}, lütfen silin.", (long(P_1988, "19"), PN)),
     C("ti", f"ናይ ሽወደን መለለዪ ቁጽሪ {dash(P_1963)} እዩ።", (dash(P_1963), PN)),
@@ -152,18 +176,19 @@ POSITIVE_CASES: list[Case] = [
     C("sv", f"Jag skrev {P_1977} i formuläret.", (P_1977, PN)),
     # --- samordningsnummer ------------------------------------------------------------------
     C("sv", f"Jag fick samordningsnummer {dash(S_1987)} förra året.", (dash(S_1987), SN)),
-    C("en", f"My coordination number {long(S_1990, '19')} was rejected.",
-      (long(S_1990, "19"), SN)),
+    C("en", f"My coordination number {long(S_1990, '19')} was rejected.", (long(S_1990, "19"), SN)),
     C("ar", f"رقم التنسيق الخاص بي {arabic(dash(S_1995))}", (arabic(dash(S_1995)), SN)),
-    C("fa", f"شماره هماهنگی {persian(long(S_2000, '20', ''))} را دادم.",
-      (persian(long(S_2000, "20", "")), SN)),
+    C(
+        "fa",
+        f"شماره هماهنگی {persian(long(S_2000, '20', ''))} را دادم.",
+        (persian(long(S_2000, "20", "")), SN),
+    ),
     C("so", f"Samordningsnummer-kaygu waa {dash(S_1988)}.", (dash(S_1988), SN)),
     C("ti", f"ቁጽሪ {dash(S_1990)} ሂቦም።", (dash(S_1990), SN)),
     # --- telefon ----------------------------------------------------------------------------
     C("sv", "Ring mig på 070-123 45 67 efter fem.", ("070-123 45 67", TEL)),
     C("sv", "Mitt nummer: 0731234567.", ("0731234567", TEL)),
-    C("sv", "Nås på 070 123 45 67 eller 076-987 65 43.", ("070 123 45 67", TEL),
-      ("076-987 65 43", TEL)),
+    C("sv", "Nås på 070 123 45 67 eller 076-987 65 43.", ("070 123 45 67", TEL), ("076-987 65 43", TEL)),
     C("sv", "Tel 070-1234567, helst kvällar.", ("070-1234567", TEL)),
     C("sv", "Min man har +46 70 123 45 67.", ("+46 70 123 45 67", TEL)),
     C("sv", "Skriv till +46701234567 på WhatsApp.", ("+46701234567", TEL)),
@@ -171,8 +196,12 @@ POSITIVE_CASES: list[Case] = [
     C("sv", "Kontoret har 08-123 456 78 men ingen svarar.", ("08-123 456 78", TEL)),
     C("sv", "Ring 08 12 34 56 eller 018-12 34 56.", ("08 12 34 56", TEL), ("018-12 34 56", TEL)),
     C("sv", "Jobbet: 0520-123 45.", ("0520-123 45", TEL)),
-    C("en", "Call me on +46 8 123 456 78 or +46 (0)8 123 45 67.", ("+46 8 123 456 78", TEL),
-      ("+46 (0)8 123 45 67", TEL)),
+    C(
+        "en",
+        "Call me on +46 8 123 456 78 or +46 (0)8 123 45 67.",
+        ("+46 8 123 456 78", TEL),
+        ("+46 (0)8 123 45 67", TEL),
+    ),
     C("en", "The office number (08) 530 123 45 was always busy.", ("(08) 530 123 45", TEL)),
     C("fi", "Soita minulle +358 40 123 4567, kiitos.", ("+358 40 123 4567", TEL)),
     C("tr", "Annemin numarası +90 532 123 45 67, Türkiye'de yaşıyor.", ("+90 532 123 45 67", TEL)),
@@ -199,24 +228,20 @@ POSITIVE_CASES: list[Case] = [
     # --- adress -----------------------------------------------------------------------------
     C("sv", "Jag bor på Hallundavägen 12 sedan två år.", ("Hallundavägen 12", ADR)),
     C("sv", "Brevet kom till Storgatan 5B, inte till mig.", ("Storgatan 5B", ADR)),
-    C("sv", "Adress: Hallundavägen 12, 145 68 Norsborg.",
-      ("Hallundavägen 12, 145 68 Norsborg", ADR)),
+    C("sv", "Adress: Hallundavägen 12, 145 68 Norsborg.", ("Hallundavägen 12, 145 68 Norsborg", ADR)),
     C("sv", "De skickade det till 145 68 Norsborg i stället.", ("145 68 Norsborg", ADR)),
     C("sv", "Vi bor vid Tumba torg 5.", ("Tumba torg 5", ADR)),
     C("sv", "Eriksbergsvägen 3 lgh 1102 är min adress.", ("Eriksbergsvägen 3 lgh 1102", ADR)),
     C("sv", "jag bor på hallundavägen 14 b", ("hallundavägen 14", ADR)),
     C("sv", "Skriv till Grödingevägen 2A, 14730 Tumba.", ("Grödingevägen 2A, 14730 Tumba", ADR)),
     C("en", "I live at Norra Stationsgatan 10.", ("Norra Stationsgatan 10", ADR)),
-    C("ar", "أسكن في Albyvägen 15، 145 59 Norsborg منذ سنة.",
-      ("Albyvägen 15، 145 59 Norsborg", ADR)),
+    C("ar", "أسكن في Albyvägen 15، 145 59 Norsborg منذ سنة.", ("Albyvägen 15، 145 59 Norsborg", ADR)),
     C("fa", "آدرس من Kvarnbacken ۱۴ است.", ("Kvarnbacken ۱۴", ADR)),
-    C("so", "Waxaan degganahay Tornfalksstigen 8, 147 41 Tumba.",
-      ("Tornfalksstigen 8, 147 41 Tumba", ADR)),
+    C("so", "Waxaan degganahay Tornfalksstigen 8, 147 41 Tumba.", ("Tornfalksstigen 8, 147 41 Tumba", ADR)),
     C("tr", "Adresim Slipgränd 4, Norsborg.", ("Slipgränd 4", ADR)),
     C("ti", "ኣብ Grödingevägen 2A እየ ዝነብር።", ("Grödingevägen 2A", ADR)),
     C("fi", "Asun osoitteessa Skäftingebacken 20.", ("Skäftingebacken 20", ADR)),
-    C("ru", "Я живу на Fittjavägen 7 B, 145 50 Norsborg.",
-      ("Fittjavägen 7 B, 145 50 Norsborg", ADR)),
+    C("ru", "Я живу на Fittjavägen 7 B, 145 50 Norsborg.", ("Fittjavägen 7 B, 145 50 Norsborg", ADR)),
     # --- ärendenummer -----------------------------------------------------------------------
     C("sv", "Mitt ärendenummer är 123456789, men ingen svarade.", ("123456789", CASE)),
     C("sv", "Skatteverket skrev Dnr 131 123456-24/113 på brevet.", ("131 123456-24/113", CASE)),
@@ -235,26 +260,52 @@ POSITIVE_CASES: list[Case] = [
     C("en", "My UK number is 07911 123456.", ("07911 123456", TEL)),
     C("sv", "Ring 070-123 45 67 2 gånger om dagen.", ("070-123 45 67", TEL)),
     C("sv", "Ring 070-123 45 67 070-765 43 21", ("070-123 45 67", TEL), ("070-765 43 21", TEL)),
-    C("so", "Aabo +252 90 7123456 iyo hooyo +252 61 512 3456.", ("+252 90 7123456", TEL),
-      ("+252 61 512 3456", TEL)),
+    C(
+        "so",
+        "Aabo +252 90 7123456 iyo hooyo +252 61 512 3456.",
+        ("+252 90 7123456", TEL),
+        ("+252 61 512 3456", TEL),
+    ),
     C("ti", "ቁጽሪ ስልከይ 0701234567 እዩ።", ("0701234567", TEL)),
     C("sv", "Mitt ärendenummer: FK 2024 123456.", ("FK 2024 123456", CASE)),
-    C("sv", "Jag bor på Kungsvägen 12, 3 tr, 147 31 Tumba.",
-      ("Kungsvägen 12, 3 tr, 147 31 Tumba", ADR)),
+    C("sv", "Jag bor på Kungsvägen 12, 3 tr, 147 31 Tumba.", ("Kungsvägen 12, 3 tr, 147 31 Tumba", ADR)),
     C("sv", "Vid Tumba torg 5 finns kontoret.", ("Tumba torg 5", ADR)),
     C("sv", "Anna Lindhs väg 3 är min adress.", ("Anna Lindhs väg 3", ADR)),
     C("sv", "Besöksadress Munkhättevägen 45, Tumba.", ("Munkhättevägen 45", ADR)),
     # --- several kinds together -------------------------------------------------------------
-    C("ru", "Пишите: anna.k@mail.ru или звоните +7 495 123-45-67.", ("anna.k@mail.ru", MAIL),
-      ("+7 495 123-45-67", TEL)),
-    C("fi", "Numeroni on +358 50 765 4321 ja osoite Hallundavägen 30.",
-      ("+358 50 765 4321", TEL), ("Hallundavägen 30", ADR)),
-    C("sv", f"Jag heter Sara, {dash(P_1988)}, tel 070-765 43 21, sara.k@telia.com.",
-      (dash(P_1988), PN), ("070-765 43 21", TEL), ("sara.k@telia.com", MAIL)),
-    C("en", f"Case number 5550001 for {long(P_1958, '19')}, call +46 73 222 11 00.",
-      ("5550001", CASE), (long(P_1958, "19"), PN), ("+46 73 222 11 00", TEL)),
-    C("ar", f"عنواني Hallundavägen 3 ورقمي ٠٧٠٧٧٧٨٨٩٩ ورقمي الشخصي {arabic(dash(P_1970))}",
-      ("Hallundavägen 3", ADR), ("٠٧٠٧٧٧٨٨٩٩", TEL), (arabic(dash(P_1970)), PN)),
+    C(
+        "ru",
+        "Пишите: anna.k@mail.ru или звоните +7 495 123-45-67.",
+        ("anna.k@mail.ru", MAIL),
+        ("+7 495 123-45-67", TEL),
+    ),
+    C(
+        "fi",
+        "Numeroni on +358 50 765 4321 ja osoite Hallundavägen 30.",
+        ("+358 50 765 4321", TEL),
+        ("Hallundavägen 30", ADR),
+    ),
+    C(
+        "sv",
+        f"Jag heter Sara, {dash(P_1988)}, tel 070-765 43 21, sara.k@telia.com.",
+        (dash(P_1988), PN),
+        ("070-765 43 21", TEL),
+        ("sara.k@telia.com", MAIL),
+    ),
+    C(
+        "en",
+        f"Case number 5550001 for {long(P_1958, '19')}, call +46 73 222 11 00.",
+        ("5550001", CASE),
+        (long(P_1958, "19"), PN),
+        ("+46 73 222 11 00", TEL),
+    ),
+    C(
+        "ar",
+        f"عنواني Hallundavägen 3 ورقمي ٠٧٠٧٧٧٨٨٩٩ ورقمي الشخصي {arabic(dash(P_1970))}",
+        ("Hallundavägen 3", ADR),
+        ("٠٧٠٧٧٧٨٨٩٩", TEL),
+        (arabic(dash(P_1970)), PN),
+    ),
 ]
 
 NEGATIVE_CASES: list[Case] = [
@@ -359,8 +410,9 @@ def test_look_alikes_survive(case: Case) -> None:
 def test_one_digit_change_is_not_scrubbed(number: str, form: str) -> None:
     """Luhn catches every single-digit error, so no mutated number may be taken for a real one."""
     century = "20" if number[:2] in {"00", "01", "05"} else "19"
-    formatted = {"dash": dash(number), "long": long(number, century),
-                 "bare12": long(number, century, "")}[form]
+    formatted = {"dash": dash(number), "long": long(number, century), "bare12": long(number, century, "")}[
+        form
+    ]
     sentence = f"Numret {formatted} stämmer."
     assert scrub(sentence) != sentence  # the valid number itself is found
     for position in range(10):
@@ -403,7 +455,7 @@ def test_findings_are_sorted_non_overlapping_and_typed() -> None:
     text = " ".join(case.text for case in POSITIVE_CASES)
     findings = find_personal_data(text)
     assert findings == sorted(findings, key=lambda f: f.start)
-    for first, second in zip(findings, findings[1:]):
+    for first, second in itertools.pairwise(findings):
         assert first.end <= second.start
     assert {f.kind for f in findings} == set(MARKERS)
     assert all(isinstance(f, Finding) and f.start < f.end for f in findings)
@@ -470,7 +522,9 @@ def test_precision_and_recall() -> None:
     print()
     print(f"{'kind':<20}{'precision':>10}{'recall':>8}{'predicted':>11}{'labelled':>10}")
     for kind, row in table.items():
-        print(f"{kind:<20}{row['precision']:>10.3f}{row['recall']:>8.3f}"
-              f"{row['predicted']:>11.0f}{row['labelled']:>10.0f}")
+        print(
+            f"{kind:<20}{row['precision']:>10.3f}{row['recall']:>8.3f}"
+            f"{row['predicted']:>11.0f}{row['labelled']:>10.0f}"
+        )
     assert table["all"]["precision"] >= 0.98
     assert table["all"]["recall"] >= 0.95

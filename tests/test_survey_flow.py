@@ -82,7 +82,14 @@ async def test_full_survey_in_swedish(harness: Harness) -> None:
     assert resident.buttons()[0] == "lang:sv"
     await resident.press("lang:sv")
     consent = resident.last_text()
-    for fragment in ("Botkyrka kommun", "Vi vet inte vem du är", "365 dagar", "minst 5 personer", "/delete", "IMY"):
+    for fragment in (
+        "Botkyrka kommun",
+        "Vi vet inte vem du är",
+        "365 dagar",
+        "minst 5 personer",
+        "/delete",
+        "IMY",
+    ):
         assert fragment in consent
     assert resident.buttons() == ["consent:yes", "consent:no"]
     await resident.press("consent:yes")

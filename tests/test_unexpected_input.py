@@ -87,8 +87,13 @@ async def test_edited_message_gets_an_explanation(harness: Harness) -> None:
 
 
 async def test_group_and_channel_messages_point_to_a_private_chat(harness: Harness) -> None:
-    await harness.api.send_message(3001, "/start", chat_id=-100123, chat_type="group",
-                                   entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+    await harness.api.send_message(
+        3001,
+        "/start",
+        chat_id=-100123,
+        chat_type="group",
+        entities=[{"type": "bot_command", "offset": 0, "length": 6}],
+    )
     await harness.api.send_message(3001, "hej", chat_id=-100123, chat_type="group")
     await harness.deliver()
     replies = harness.api.chat_messages(-100123)
@@ -113,8 +118,18 @@ async def test_unknown_and_forged_callback_data(harness: Harness) -> None:
     resident = harness.resident(2010)
     await begin(resident)
     message_id = resident.last()["message_id"]
-    for data in ("nonsense", "a:agencies:fk", "a:frequency:hourly", "t:frequency:weekly",
-                 "t:agencies:fk", "lang:xx", "consent:yes", "a:a:b:c", "s:", "d:frequency"):
+    for data in (
+        "nonsense",
+        "a:agencies:fk",
+        "a:frequency:hourly",
+        "t:frequency:weekly",
+        "t:agencies:fk",
+        "lang:xx",
+        "consent:yes",
+        "a:a:b:c",
+        "s:",
+        "d:frequency",
+    ):
         await resident.press_in(message_id, data)
     assert db_rows(harness, "SELECT * FROM answers") == []
     assert asked(harness, "frequency") in resident.last_text()
@@ -139,8 +154,9 @@ async def test_unknown_command(harness: Harness) -> None:
 
 async def test_messages_from_other_bots_are_ignored(harness: Harness) -> None:
     before = len(harness.api.chat_messages(2013))
-    await harness.api.send_message(2013, "/start", is_bot=True,
-                                   entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+    await harness.api.send_message(
+        2013, "/start", is_bot=True, entities=[{"type": "bot_command", "offset": 0, "length": 6}]
+    )
     await harness.deliver()
     assert len(harness.api.chat_messages(2013)) == before
 

@@ -33,8 +33,22 @@ def test_callback_round_trip(data: str, expected: Callback) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [None, "", "x", "lang:", "lang:s v", "consent:maybe", "a:Q:weekly", "a:frequency", "t::x",
-     "d:a:b", "s:", "del:yes:1", "a:" + "x" * 70, "a:frequency:weekly;DROP"],
+    [
+        None,
+        "",
+        "x",
+        "lang:",
+        "lang:s v",
+        "consent:maybe",
+        "a:Q:weekly",
+        "a:frequency",
+        "t::x",
+        "d:a:b",
+        "s:",
+        "del:yes:1",
+        "a:" + "x" * 70,
+        "a:frequency:weekly;DROP",
+    ],
 )
 def test_malformed_callback_data_is_rejected(data: str | None) -> None:
     assert parse(data) is None
@@ -53,9 +67,13 @@ def test_split_message_short_text_is_one_part() -> None:
 
 def test_log_redaction_masks_tokens_and_secrets() -> None:
     record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1,
+        "x",
+        logging.INFO,
+        __file__,
+        1,
         "POST https://api.telegram.org/bot123456789:AAHkljhsdf-kjhsdfKJHSDF_kjhsdf/sendMessage key=%s",
-        ("my-pseudonym-key",), None,
+        ("my-pseudonym-key",),
+        None,
     )
     RedactSecrets(["my-pseudonym-key"]).filter(record)
     message = record.getMessage()
@@ -81,12 +99,31 @@ def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) ->
 def test_survey_definition_is_valid_and_covers_the_needs_analysis() -> None:
     survey = load_survey()
     ids = [q.id for q in survey.questions]
-    for needed in ("agencies", "errands", "frequency", "on_behalf", "waiting", "language_help", "online", "transport",
-                   "travel_time", "if_moved", "safety", "area", "age", "story"):
+    for needed in (
+        "agencies",
+        "errands",
+        "frequency",
+        "on_behalf",
+        "waiting",
+        "language_help",
+        "online",
+        "transport",
+        "travel_time",
+        "if_moved",
+        "safety",
+        "area",
+        "age",
+        "story",
+    ):
         assert needed in ids
     if_moved = survey.question("if_moved")
     assert if_moved is not None and set(if_moved.option_codes) >= {
-        "would_go", "harder_but_go", "could_not_go", "citizens_office", "other"}
+        "would_go",
+        "harder_but_go",
+        "could_not_go",
+        "citizens_office",
+        "other",
+    }
 
 
 @pytest.mark.parametrize(
@@ -94,12 +131,20 @@ def test_survey_definition_is_valid_and_covers_the_needs_analysis() -> None:
     [
         ("not toml [", "not valid TOML"),
         ('id = "s"\nversion = "1"\nconsent_version = "1"\nquestions = []', "no questions"),
-        ('id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "Bad Id"\nkind = "free_text"',
-         "questions.0.id"),
-        ('id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "single"\n'
-         'options = [{code="a"},{code="a"}]', "unique"),
-        ('id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "essay"',
-         "questions.0.kind"),
+        (
+            'id = "s"\nversion = "1"\nconsent_version = "1"\n'
+            '[[questions]]\nid = "Bad Id"\nkind = "free_text"',
+            "questions.0.id",
+        ),
+        (
+            'id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "single"\n'
+            'options = [{code="a"},{code="a"}]',
+            "unique",
+        ),
+        (
+            'id = "s"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "essay"',
+            "questions.0.kind",
+        ),
     ],
 )
 def test_invalid_survey_definitions_are_explained(tmp_path: Path, content: str, message: str) -> None:
