@@ -41,7 +41,7 @@ async def show_current_step(
         return
     progress = await context.surveys.progress(response)
     if progress.question is None:
-        await send_thanks(update, context, progress.response, t, title_key="done.already")
+        await send_thanks(update, context, t, title_key="done.already")
         return
     await send(
         update,
@@ -52,15 +52,15 @@ async def show_current_step(
     )
 
 
-async def send_thanks(
-    update: Update, context: BotContext, response: Response, t: Translator, *, title_key: str
-) -> None:
+async def send_thanks(update: Update, context: BotContext, t: Translator, *, title_key: str) -> None:
+    """Thanks with the recap of everything the resident answered."""
     data = await context.surveys.resident_data(_respondent(update, context))
     if data is not None:
         await send(update, context, views.thanks(t, context.services.survey, data, title_key=title_key))
 
 
 def consent_view(context: BotContext, t: Translator) -> views.Reply:
+    """The consent text with this deployment's retention period and privacy contact."""
     services = context.services
     return views.consent(t, services.retention_days, services.settings.privacy_contact)
 
@@ -75,8 +75,6 @@ async def start(update: Update, context: BotContext) -> None:
     respondent, response, t = await resident(update, context)
     if response is None:
         response = await context.surveys.begin(respondent)
-        await show_current_step(update, context, response, t)
-        return
     note = t("resume.welcome_back") if response.stage is Stage.QUESTIONS else None
     await show_current_step(update, context, response, t, note=note)
 
