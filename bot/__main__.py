@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
         "--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    commands.add_parser(
+        "translations", help="per language: messages translated, marked unreviewed, and missing"
+    )
     return parser
 
 
@@ -89,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "export":
             count = asyncio.run(_export(settings, arguments.format, arguments.out, arguments.bom))
             print(f"exported {count} responses", file=sys.stderr)
+        elif arguments.command == "translations":
+            from bot.i18n import Translations
+            from bot.translations_report import report
+
+            report(Translations.load(settings.locales_dir), sys.stdout)
         elif arguments.command == "migrate":
             applied = asyncio.run(_migrate(settings))
             print(f"applied {len(applied)} migrations", file=sys.stderr)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
-from bot.i18n import SOURCE_LANGUAGE, Translations
+from bot.i18n import ALIASES, SOURCE_LANGUAGE, Translations
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.scrub import scrub
 from bot.service import SurveyService
@@ -26,7 +27,7 @@ class StartupError(Exception):
 
 
 def load_translations(settings: Settings, survey: Survey) -> Translations:
-    translations = Translations.load(settings.locales_dir, order=(SOURCE_LANGUAGE, "en"))
+    translations = Translations.load(settings.locales_dir)
     missing = translations.missing_keys(survey.catalogue_keys())
     if missing:
         raise StartupError(f"the source catalogue lacks survey texts: {', '.join(missing)}")
@@ -74,12 +75,26 @@ def build_application(
     return application
 
 
+def command_menu_languages(translations: Translations) -> dict[str | None, str]:
+    """Telegram's language codes (two letters, or None for everyone else) and the catalogue
+    whose command descriptions each gets."""
+    menus: dict[str | None, str] = {None: SOURCE_LANGUAGE}
+    for code in (*translations.languages, *ALIASES):
+        if len(code) == 2 and code.isalpha() and code != SOURCE_LANGUAGE:
+            catalogue = translations.serving(code)
+            if catalogue:
+                menus[code] = catalogue
+    return menus
+
+
 async def _announce_commands(application: Application) -> None:
-    """Fill Telegram's command menu in every language we have."""
+    """Fill Telegram's command menu in every language we have. A refusal is logged, not fatal:
+    the commands work without the menu."""
     services: Services = application.bot_data[SERVICES_KEY]
-    names = handlers.RESIDENT_COMMANDS
-    for code in services.translations.languages:
-        t = services.translations.translator(code)
-        commands = [BotCommand(name, t(f"command.{name}")) for name in names]
-        language = None if code == SOURCE_LANGUAGE else code
-        await application.bot.set_my_commands(commands, language_code=language)
+    for telegram_code, catalogue in command_menu_languages(services.translations).items():
+        t = services.translations.translator(catalogue)
+        commands = [BotCommand(name, t(f"command.{name}")) for name in handlers.RESIDENT_COMMANDS]
+        try:
+            await application.bot.set_my_commands(commands, language_code=telegram_code)
+        except TelegramError as error:
+            logger.warning("could not set the command menu for %s: %s", telegram_code, error)

@@ -21,6 +21,23 @@ logger = logging.getLogger(__name__)
 
 SOURCE_LANGUAGE = "sv"
 
+# The order of the language buttons (after the resident's own suggestions): Swedish and easy
+# Swedish, then English, then the languages most spoken among Botkyrka's residents.
+LANGUAGE_ORDER = (
+    "sv", "sv-easy", "en", "ar", "so", "tr", "syr", "fa", "ti", "kmr", "ckb", "fi", "pl", "es",
+    "hbs", "ru", "uk", "am",
+)  # fmt: skip
+
+# Codes Telegram or the language detector report, mapped to the catalogue that serves them.
+ALIASES = {
+    "bs": "hbs",
+    "hr": "hbs",
+    "sr": "hbs",
+    "sh": "hbs",
+    "prs": "fa",
+    "ku": "kmr",
+}
+
 # Unicode first-strong isolate and pop directional isolate: a resident's own words inside a
 # translated sentence keep their direction without reordering the sentence around them.
 FSI = "\u2068"
@@ -98,7 +115,7 @@ class Translations:
         self._warned: set[tuple[str, str]] = set()
 
     @classmethod
-    def load(cls, directory: Path, *, order: Iterable[str] = (SOURCE_LANGUAGE, "en")) -> Translations:
+    def load(cls, directory: Path, *, order: Iterable[str] = LANGUAGE_ORDER) -> Translations:
         paths = sorted(directory.glob("*.po"))
         if not paths:
             raise CatalogueError(f"no catalogues found in {directory}")
@@ -113,13 +130,24 @@ class Translations:
         if not code:
             return SOURCE_LANGUAGE
         code = code.lower().replace("_", "-")
-        if code in self.catalogues:
-            return code
         primary = code.split("-")[0]
-        return primary if primary in self.catalogues else SOURCE_LANGUAGE
+        for candidate in (code, ALIASES.get(code), primary, ALIASES.get(primary)):
+            if candidate and candidate in self.catalogues:
+                return candidate
+        return SOURCE_LANGUAGE
 
     def supports(self, code: str | None) -> bool:
         return bool(code) and code in self.catalogues
+
+    def serving(self, code: str | None) -> str | None:
+        """The catalogue for a language code, if there is one (no Swedish fallback)."""
+        if not code:
+            return None
+        resolved = self.resolve(code)
+        primary = code.lower().replace("_", "-").split("-")[0]
+        if resolved == SOURCE_LANGUAGE and primary != SOURCE_LANGUAGE:
+            return None
+        return resolved
 
     def missing_keys(self, keys: Iterable[str]) -> list[str]:
         return [key for key in keys if key not in self.source.messages]
@@ -177,3 +205,7 @@ class Translator:
     @property
     def language_name(self) -> str:
         return self.translations.catalogues[self.language].name
+
+    @property
+    def direction(self) -> str:
+        return self.translations.catalogues[self.language].direction

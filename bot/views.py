@@ -20,10 +20,29 @@ TICK = "☑️"
 UNTICKED = "⬜"
 
 
+# Right-to-left mark: starts each line of a right-to-left message so that every Telegram client
+# lays it out right to left, even a line that begins with a place name or a number.
+RLM = "\u200f"
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     keyboard: InlineKeyboardMarkup | None = None
+    direction: str = "ltr"
+
+    def laid_out(self) -> str:
+        """The text as sent: right-to-left lines start with a right-to-left mark."""
+        if self.direction != "rtl":
+            return self.text
+        return "\n".join(
+            f"{RLM}{line}" if line and not line.startswith(RLM) else line for line in self.text.split("\n")
+        )
+
+
+def say(t: Translator, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Reply:
+    """A reply in the resident's language, laid out in that language's direction."""
+    return Reply(text, keyboard, t.direction)
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
@@ -58,9 +77,10 @@ def _rows(buttons: Sequence[InlineKeyboardButton], columns: int) -> list[list[In
 
 def ordered_languages(translations: Translations, suggestions: Iterable[str | None]) -> list[str]:
     """Suggested languages first (Telegram's, then what the resident wrote in), then the rest."""
-    first = []
-    for code in suggestions:
-        if code and translations.supports(code) and code not in first:
+    first: list[str] = []
+    for suggestion in suggestions:
+        code = translations.serving(suggestion)
+        if code and code not in first:
             first.append(code)
     return first + [code for code in translations.languages if code not in first]
 
@@ -72,7 +92,7 @@ def language_menu(
         _button(translations.catalogues[code].name, Callback(Action.LANGUAGE, value=code))
         for code in ordered_languages(translations, suggestions)
     ]
-    return Reply(t(key), InlineKeyboardMarkup(_rows(buttons, 2)))
+    return say(t, t(key), InlineKeyboardMarkup(_rows(buttons, 2)))
 
 
 def consent(t: Translator, retention_days: int, contact: str) -> Reply:
@@ -84,7 +104,7 @@ def consent(t: Translator, retention_days: int, contact: str) -> Reply:
             t.plural("consent.retention", retention_days),
             t("consent.access", min_group=MIN_GROUP_SIZE),
             t("consent.rights"),
-            t("consent.contact", contact=contact),
+            t("consent.contact", contact=isolate(contact)),
             t("consent.question"),
         ]
     )
@@ -94,7 +114,7 @@ def consent(t: Translator, retention_days: int, contact: str) -> Reply:
             [_button(t("consent.decline"), Callback(Action.CONSENT, value="no"))],
         ]
     )
-    return Reply(text, keyboard)
+    return say(t, text, keyboard)
 
 
 def option_label(t: Translator, question: Question, code: str) -> str:
@@ -137,7 +157,7 @@ def question(
     if current.kind is QuestionKind.MULTI:
         last_row.append(_button(t("button.done"), Callback(Action.DONE, current.id)))
     rows.append(last_row)
-    return Reply("\n".join(lines), InlineKeyboardMarkup(rows))
+    return say(t, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 
 def saved_note(t: Translator, answered: Question, codes: Sequence[str]) -> str:
@@ -180,33 +200,33 @@ def thanks(t: Translator, survey: Survey, data: ResidentData, *, title_key: str 
     text = "\n".join(
         [t(title_key), "", t("thanks.recap_header"), *recap_lines(t, survey, data), "", t("thanks.rights")]
     )
-    return Reply(text)
+    return say(t, text)
 
 
 def my_data(t: Translator, survey: Survey, data: ResidentData | None) -> Reply:
     if data is None:
-        return Reply(t("mydata.nothing"))
+        return say(t, t("mydata.nothing"))
     response = data.response
     lines = [t("mydata.header"), ""]
     lines.append(t("mydata.language", language=t.language_name))
-    lines.append(t("mydata.started", time=_readable_time(response.started_at)))
+    lines.append(t("mydata.started", time=isolate(_readable_time(response.started_at))))
     if response.consented_at:
         lines.append(
             t(
                 "mydata.consent",
-                time=_readable_time(response.consented_at),
-                version=response.consent_version or "",
+                time=isolate(_readable_time(response.consented_at)),
+                version=isolate(response.consent_version or ""),
             )
         )
     if response.completed_at:
-        lines.append(t("mydata.completed", time=_readable_time(response.completed_at)))
+        lines.append(t("mydata.completed", time=isolate(_readable_time(response.completed_at))))
     if response.consented_at:
         lines += ["", *recap_lines(t, survey, data)]
     if data.story and data.story.text:
         # The resident's own words may be in another script than the catalogue: isolate them.
         lines += ["", t("mydata.story_text", text=isolate(data.story.text))]
     lines += ["", t("mydata.footer")]
-    return Reply("\n".join(lines))
+    return say(t, "\n".join(lines))
 
 
 def _readable_time(iso: str) -> str:
@@ -214,7 +234,8 @@ def _readable_time(iso: str) -> str:
 
 
 def delete_confirmation(t: Translator) -> Reply:
-    return Reply(
+    return say(
+        t,
         t("delete.confirm"),
         InlineKeyboardMarkup(
             [

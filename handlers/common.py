@@ -7,7 +7,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.views import Reply, split_message
+from bot.views import MAX_MESSAGE_CHARS, Reply, split_message
 from storage import Response
 
 
@@ -30,7 +30,7 @@ async def send(update: Update, context: BotContext, reply: Reply) -> Message | N
     chat = update.effective_chat
     if chat is None:
         return None
-    parts = split_message(reply.text)
+    parts = split_message(reply.laid_out())
     message = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -42,9 +42,10 @@ async def edit_or_send(update: Update, context: BotContext, reply: Reply) -> Non
     """Replace the pressed button's message with the reply; send anew if it cannot be edited."""
     query = update.callback_query
     message = query.message if query else None
-    if isinstance(message, Message) and len(reply.text) <= 4096:
+    text = reply.laid_out()
+    if isinstance(message, Message) and len(text) <= MAX_MESSAGE_CHARS:
         try:
-            await message.edit_text(reply.text, reply_markup=reply.keyboard)
+            await message.edit_text(text, reply_markup=reply.keyboard)
             return
         except BadRequest as error:
             if "not modified" in str(error).lower():

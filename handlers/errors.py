@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
-from bot.views import Reply
+from bot.views import say
 from handlers.common import send, telegram_language
 from storage import DatabaseUnavailable
 
@@ -39,6 +39,6 @@ async def on_error(update: object, context: BotContext) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await send(update, context, Reply(t(key)))
+        await send(update, context, say(t, t(key)))
     except TelegramError as reply_error:
         logger.warning("could not send the error reply: %s", type(reply_error).__name__)

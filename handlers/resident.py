@@ -32,11 +32,11 @@ async def show_current_step(
             [telegram_language(update), suggested],
         )
         text = f"{note}\n\n{menu.text}" if note else menu.text
-        await send(update, context, views.Reply(text, menu.keyboard))
+        await send(update, context, views.say(t, text, menu.keyboard))
         return
     if response.stage is Stage.CONSENT:
         if note:
-            await send(update, context, views.Reply(note))
+            await send(update, context, views.say(t, note))
         await send(update, context, consent_view(context, t))
         return
     progress = await context.surveys.progress(response)
@@ -90,13 +90,13 @@ async def cancel(update: Update, context: BotContext) -> None:
     """/cancel: pause politely; everything answered so far stays."""
     _, response, t = await resident(update, context)
     key = "cancel.done" if response is not None and response.stage is not Stage.DONE else "cancel.nothing"
-    await send(update, context, views.Reply(t(key)))
+    await send(update, context, views.say(t, t(key)))
 
 
 async def show_help(update: Update, context: BotContext) -> None:
     """/help: the commands a resident can use."""
     _, _, t = await resident(update, context)
-    await send(update, context, views.Reply(t("help.text")))
+    await send(update, context, views.say(t, t("help.text")))
 
 
 async def my_data(update: Update, context: BotContext) -> None:
@@ -110,7 +110,7 @@ async def delete_data(update: Update, context: BotContext) -> None:
     """/delete: ask once before erasing."""
     _, response, t = await resident(update, context)
     if response is None:
-        await send(update, context, views.Reply(t("delete.nothing")))
+        await send(update, context, views.say(t, t("delete.nothing")))
         return
     await send(update, context, views.delete_confirmation(t))
 
@@ -161,7 +161,7 @@ async def _choose_language(
         # The language menu becomes the consent text.
         await edit_or_send(update, context, consent_view(context, t))
         return
-    await edit_or_send(update, context, views.Reply(t("language.changed")))
+    await edit_or_send(update, context, views.say(t, t("language.changed")))
     await show_current_step(update, context, response, t)
 
 
@@ -172,7 +172,7 @@ async def _consent(
     await answer_query(update)
     query = update.callback_query
     if progress is None:
-        await edit_or_send(update, context, views.Reply(t("consent.declined")))
+        await edit_or_send(update, context, views.say(t, t("consent.declined")))
         return
     # Keep the consent text readable in the chat; only its buttons go.
     if query is not None and isinstance(query.message, Message):
@@ -228,10 +228,10 @@ async def _confirm_delete(
 ) -> None:
     await answer_query(update)
     if not confirmed:
-        await edit_or_send(update, context, views.Reply(t("delete.kept")))
+        await edit_or_send(update, context, views.say(t, t("delete.kept")))
         return
     erased = await context.surveys.forget(respondent)
-    await edit_or_send(update, context, views.Reply(t("delete.done" if erased else "delete.nothing")))
+    await edit_or_send(update, context, views.say(t, t("delete.done" if erased else "delete.nothing")))
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -256,7 +256,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         try:
             progress = await context.surveys.tell_story(response, message.text)
         except StoryTooLong as error:
-            await send(update, context, views.Reply(t.plural("story.too_long", error.limit)))
+            await send(update, context, views.say(t, t.plural("story.too_long", error.limit)))
             return
         await _show_progress(update, context, progress, t, note=None, edit=False)
         return
@@ -285,7 +285,7 @@ async def on_other_message(update: Update, context: BotContext) -> None:
         await show_current_step(update, context, response, t, note=t("unexpected.choose_language_first"))
         return
     if response.stage is Stage.CONSENT:
-        await send(update, context, views.Reply(t("unexpected.consent_first")))
+        await send(update, context, views.say(t, t("unexpected.consent_first")))
         await send(update, context, consent_view(context, t))
         return
     asks_story = await context.surveys.story_question(response) is not None
@@ -296,15 +296,15 @@ async def on_other_message(update: Update, context: BotContext) -> None:
 async def on_edited(update: Update, context: BotContext) -> None:
     """An edited message: the first version stands; say so."""
     _, _, t = await resident(update, context)
-    await send(update, context, views.Reply(t("unexpected.edited")))
+    await send(update, context, views.say(t, t("unexpected.edited")))
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
     _, _, t = await resident(update, context)
-    await send(update, context, views.Reply(t("unexpected.unknown_command")))
+    await send(update, context, views.say(t, t("unexpected.unknown_command")))
 
 
 async def on_group_message(update: Update, context: BotContext) -> None:
     """Groups and channels: the survey is private, so point people to a private chat."""
     t = context.translator(telegram_language(update))
-    await send(update, context, views.Reply(t("unexpected.group")))
+    await send(update, context, views.say(t, t("unexpected.group")))

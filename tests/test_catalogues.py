@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
 
 from bot.callbacks import MAX_CALLBACK_BYTES, Action, Callback
 from bot.config import PROJECT_ROOT
@@ -15,7 +17,9 @@ from bot.i18n import CatalogueError, Translations, isolate, read_catalogue
 from bot.survey import load_survey
 
 LOCALES = PROJECT_ROOT / "locales"
-COMPLETE = ["sv", "en"]
+ALL = sorted(path.stem for path in LOCALES.glob("*.po"))
+# Catalogue codes that CLDR (through Babel) knows under another name.
+CLDR_LOCALE = {"hbs": "hr", "kmr": "ku", "sv-easy": "sv"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # Telegram shows about this many characters of an inline button on a phone before cutting it.
 MAX_BUTTON_CHARS = 48
@@ -35,8 +39,8 @@ def test_every_catalogue_parses(translations: Translations) -> None:
         assert catalogue.code == path.stem and catalogue.messages
 
 
-@pytest.mark.parametrize("language", COMPLETE)
-def test_complete_catalogues_have_every_source_message(translations: Translations, language: str) -> None:
+@pytest.mark.parametrize("language", ALL)
+def test_every_catalogue_has_every_source_message(translations: Translations, language: str) -> None:
     missing = set(translations.source.messages) - set(translations.catalogues[language].messages)
     assert not missing
 
@@ -45,7 +49,7 @@ def test_the_source_has_every_survey_text(translations: Translations) -> None:
     assert translations.missing_keys(load_survey().catalogue_keys()) == []
 
 
-@pytest.mark.parametrize("language", COMPLETE)
+@pytest.mark.parametrize("language", ALL)
 def test_placeholders_match_the_source(translations: Translations, language: str) -> None:
     for key, source_forms in translations.source.messages.items():
         forms = translations.catalogues[language].messages.get(key, ())
@@ -54,7 +58,7 @@ def test_placeholders_match_the_source(translations: Translations, language: str
             assert set(PLACEHOLDER.findall(form)) == expected, (language, key, form)
 
 
-@pytest.mark.parametrize("language", COMPLETE)
+@pytest.mark.parametrize("language", ALL)
 def test_button_labels_fit(translations: Translations, language: str) -> None:
     for key, forms in translations.catalogues[language].messages.items():
         if BUTTON_KEYS.match(key):
@@ -72,6 +76,38 @@ def test_all_callback_data_fits_telegram(translations: Translations) -> None:
             )
     for code in translations.languages:
         Callback(Action.LANGUAGE, value=code).encode()
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_plural_forms_follow_cldr(language: str) -> None:
+    """The header's Plural-Forms is CLDR's rule for the language, and every plural message
+    gives exactly that many forms, each with its {count}."""
+    with (LOCALES / f"{language}.po").open("rb") as handle:
+        catalog = read_po(handle)
+    expected = get_plural(CLDR_LOCALE.get(language, language))
+    assert catalog.num_plurals == expected.num_plurals, language
+    assert catalog.plural_expr.replace(" ", "") == expected.plural_expr.replace(" ", ""), language
+    for message in catalog:
+        if message.context and message.pluralizable:
+            forms = message.string
+            assert len(forms) == expected.num_plurals, (language, message.context)
+            assert all("{count}" in form for form in forms), (language, message.context)
+
+
+@pytest.mark.parametrize("language", [code for code in ALL if code != "sv"])
+def test_unreviewed_translations_are_marked_in_header_and_entries(language: str) -> None:
+    catalogue = read_catalogue(LOCALES / f"{language}.po")
+    header = (LOCALES / f"{language}.po").read_text(encoding="utf-8").split('msgid ""')[0]
+    if catalogue.unreviewed:
+        assert "UNREVIEWED" in header, language
+    else:
+        assert "UNREVIEWED" not in header, language
+
+
+def test_language_names_are_unique_and_in_their_own_script(translations: Translations) -> None:
+    names = [translations.catalogues[code].name for code in translations.languages]
+    assert len(set(names)) == len(names)
+    assert translations.catalogues["sv"].name == "Svenska"
 
 
 def test_plural_forms(translations: Translations) -> None:
@@ -111,8 +147,24 @@ def test_a_new_language_is_one_file(tmp_path: Path) -> None:
 
 def test_unknown_language_codes_resolve_to_something_sensible(translations: Translations) -> None:
     assert translations.resolve("en-GB") == "en"
-    assert translations.resolve("ti") == "sv"
+    assert translations.resolve("xx") == "sv"
     assert translations.resolve(None) == "sv"
+    assert translations.serving("xx") is None and translations.serving("sv-SE") == "sv"
+
+
+def test_aliases_reach_the_shared_catalogues(tmp_path: Path) -> None:
+    shutil.copy(LOCALES / "sv.po", tmp_path / "sv.po")
+    for code in ("hbs", "kmr", "fa"):
+        (tmp_path / f"{code}.po").write_text(
+            (LOCALES / "en.po")
+            .read_text(encoding="utf-8")
+            .replace('msgstr "English"', f'msgstr "{code}"', 1),
+            encoding="utf-8",
+        )
+    translations = Translations.load(tmp_path)
+    assert [translations.resolve(code) for code in ("bs", "hr", "sr-Latn", "ku", "prs")] == [
+        "hbs", "hbs", "hbs", "kmr", "fa"
+    ]  # fmt: skip
 
 
 def test_isolates_wrap_own_words() -> None:
