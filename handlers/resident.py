@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Message, Update
 
 from bot import views
@@ -21,7 +23,7 @@ async def show_current_step(
     t: Translator,
     *,
     note: str | None = None,
-    suggested: str | None = None,
+    suggestions: Sequence[str | None] = (),
 ) -> None:
     """Send whatever the resident should see now: languages, consent, a question or thanks."""
     if response is None or response.stage is Stage.LANGUAGE:
@@ -29,7 +31,7 @@ async def show_current_step(
             context.translations,
             t,
             "start.choose_language",
-            [telegram_language(update), suggested],
+            suggestions or [telegram_language(update)],
         )
         text = f"{note}\n\n{menu.text}" if note else menu.text
         await send(update, context, views.say(t, text, menu.keyboard))
@@ -240,14 +242,13 @@ async def on_text(update: Update, context: BotContext) -> None:
     assert message is not None and message.text is not None
     respondent, response, t = await resident(update, context)
     if response is None or response.stage is Stage.LANGUAGE:
-        # Whatever they wrote tells us which language to offer first.
-        suggested = detect(message.text, hint=telegram_language(update))
         if response is None:
             response = await context.surveys.begin(respondent)
-        t = context.translator(
-            suggested if context.translations.supports(suggested) else telegram_language(update)
+        suggestions = suggest_languages(message.text, telegram_language(update))
+        language = next((s for s in suggestions if context.translations.serving(s)), None)
+        await show_current_step(
+            update, context, response, context.translator(language), suggestions=suggestions
         )
-        await show_current_step(update, context, response, t, suggested=suggested)
         return
     if response.stage is Stage.CONSENT:
         await send(update, context, consent_view(context, t))
@@ -261,6 +262,19 @@ async def on_text(update: Update, context: BotContext) -> None:
         await _show_progress(update, context, progress, t, note=None, edit=False)
         return
     await show_current_step(update, context, response, t, note=t("unexpected.use_buttons"))
+
+
+# Fewer words than this are not enough to put a detected language before the resident's own
+# Telegram language: "ok", "hej", "salam" are shared across languages.
+MIN_WORDS_TO_LEAD = 4
+
+
+def suggest_languages(text: str, telegram: str | None) -> list[str | None]:
+    """Languages to offer first to someone who wrote before choosing one."""
+    detected = detect(text, hint=telegram)
+    if len(text.split()) >= MIN_WORDS_TO_LEAD:
+        return [detected, telegram]
+    return [telegram, detected]
 
 
 async def on_voice(update: Update, context: BotContext) -> None:

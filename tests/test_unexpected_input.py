@@ -63,6 +63,20 @@ async def test_text_before_a_language_is_chosen_suggests_its_language(harness: H
     assert "Choose your language" in resident.last_text()
 
 
+async def test_short_text_does_not_outrank_telegrams_language(harness: Harness) -> None:
+    resident = harness.resident(2016, "sv")
+    await resident.say("Hello there")
+    assert resident.buttons()[0] == "lang:sv"
+    assert "Välj språk" in resident.last_text()
+
+
+async def test_longer_text_leads_over_telegrams_language(harness: Harness) -> None:
+    resident = harness.resident(2017, "sv")
+    await resident.say("Hello, I need help with a letter from the tax office")
+    assert resident.buttons()[:2] == ["lang:en", "lang:sv"]
+    assert "Choose your language" in resident.last_text()
+
+
 async def test_text_at_the_consent_step_repeats_the_consent(harness: Harness) -> None:
     resident = harness.resident(2007)
     await resident.command("start")
