@@ -28,6 +28,19 @@ def _parser() -> argparse.ArgumentParser:
         "--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    preview = commands.add_parser(
+        "preview", help="try the bot in a local browser chat, without Telegram or a token"
+    )
+    preview.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this computer only)"
+    )
+    preview.add_argument("--port", type=int, default=8080, help="port of the chat page (default 8080)")
+    preview.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder for the preview's own database (default ./data/preview)",
+    )
     commands.add_parser(
         "translations", help="per language: messages translated, marked unreviewed, and missing"
     )
@@ -92,6 +105,17 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "export":
             count = asyncio.run(_export(settings, arguments.format, arguments.out, arguments.bom))
             print(f"exported {count} responses", file=sys.stderr)
+        elif arguments.command == "preview":
+            from bot.preview import DEFAULT_DIRECTORY, run_preview
+
+            asyncio.run(
+                run_preview(
+                    settings,
+                    host=arguments.host,
+                    port=arguments.port,
+                    directory=arguments.data or DEFAULT_DIRECTORY,
+                )
+            )
         elif arguments.command == "translations":
             from bot.i18n import Translations
             from bot.translations_report import report

@@ -413,7 +413,12 @@ class _StoredMessage:
         return {
             "message_id": self.message["message_id"],
             "date": self.message["date"],
-            "text": self.raw_text,
+            "outgoing": self.outgoing,
+            "kind": next(
+                (kind for kind in ("text", "voice", "sticker", "photo", "document") if kind in self.message),
+                "other",
+            ),
+            "text": self.raw_text if self.outgoing else self.message.get("text"),
             "caption": self.message.get("caption"),
             "parse_mode": self.parse_mode,
             "reply_markup": copy.deepcopy(self.markup),
@@ -1479,6 +1484,14 @@ class LocalBotApi:
         if chat is None:
             return []
         return [chat.messages[message_id].view() for message_id in chat.bot_message_ids]
+
+    def conversation(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every message in the chat, the user's and the bot's, oldest first, in their current
+        state (same shape as chat_messages, with ``outgoing`` telling who wrote it)."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            return []
+        return [chat.messages[message_id].view() for message_id in sorted(chat.messages)]
 
     def last_bot_message(self, chat_id: int) -> dict[str, Any] | None:
         """The bot's most recent message in the chat that is not deleted, or None."""
