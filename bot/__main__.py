@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         "--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    backup = commands.add_parser("backup", help="a consistent copy of the database, safe while the bot runs")
+    backup.add_argument("--out", type=Path, required=True, help="file to write the copy to")
+    commands.add_parser(
+        "purge", help="erase responses past RETENTION_DAYS and abandoned ones (the bot also does this daily)"
+    )
     preview = commands.add_parser(
         "preview", help="try the bot in a local browser chat, without Telegram or a token"
     )
@@ -85,6 +90,25 @@ async def _export(settings: Settings, fmt: str, out: Path | None, bom: bool) -> 
         await services.database.close()
 
 
+async def _backup(settings: Settings, out: Path) -> None:
+    from storage import Database
+
+    if not settings.database_path.exists():
+        raise ConfigError(f"DATABASE_PATH: no database at {settings.database_path}")
+    async with Database(settings.database_path) as database:
+        await database.backup(out)
+
+
+async def _purge(settings: Settings) -> str:
+    from bot.retention import purge
+    from storage import Database, Repository
+
+    async with Database(settings.database_path) as database:
+        await database.migrate()
+        result = await purge(Repository(database), settings)
+    return f"erased {result.expired} expired and {result.abandoned} abandoned responses"
+
+
 async def _migrate(settings: Settings) -> list[str]:
     from storage import Database
 
@@ -121,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             from bot.translations_report import report
 
             report(Translations.load(settings.locales_dir), sys.stdout)
+        elif arguments.command == "backup":
+            asyncio.run(_backup(settings, arguments.out))
+            print(f"backup written to {arguments.out}", file=sys.stderr)
+        elif arguments.command == "purge":
+            print(asyncio.run(_purge(settings)), file=sys.stderr)
         elif arguments.command == "migrate":
             applied = asyncio.run(_migrate(settings))
             print(f"applied {len(applied)} migrations", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     default_language: str = "sv"
     log_level: str = "INFO"
+    # Responses are erased this many days after they were started.
+    retention_days: int = Field(default=365, ge=1, le=3650)
+    # An unfinished response untouched this long counts as abandoned ...
+    abandon_days: int = Field(default=30, ge=1, le=3650)
+    # ... and is then kept (its answers still count, until retention_days) or dropped.
+    abandoned_responses: Literal["keep", "drop"] = "keep"
     # Where residents can ask about their data: set it to the data protection officer's contact.
     privacy_contact: str = "botkyrka.se"
     locales_dir: Path = PROJECT_ROOT / "locales"

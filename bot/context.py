@@ -26,7 +26,6 @@ class Services:
     translations: Translations
     surveys: SurveyService
     pseudonymize: Pseudonymizer
-    retention_days: int = 365
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):

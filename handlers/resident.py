@@ -64,7 +64,7 @@ async def send_thanks(update: Update, context: BotContext, t: Translator, *, tit
 def consent_view(context: BotContext, t: Translator) -> views.Reply:
     """The consent text with this deployment's retention period and privacy contact."""
     services = context.services
-    return views.consent(t, services.retention_days, services.settings.privacy_contact)
+    return views.consent(t, services.settings.retention_days, services.settings.privacy_contact)
 
 
 def _respondent(update: Update, context: BotContext) -> str:

@@ -123,6 +123,21 @@ class Database:
         async with self._lock, self.connection.execute(sql, parameters) as cursor:
             return await cursor.fetchone()
 
+    async def backup(self, target: Path) -> None:
+        """A consistent copy through SQLite's online backup, even while the bot writes.
+        Written beside the target and renamed into place, so a half copy never exists."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        async with aiosqlite.connect(partial) as copy:
+            async with self._lock:
+                await self.connection.backup(copy)
+            async with copy.execute("PRAGMA integrity_check") as cursor:
+                row = await cursor.fetchone()
+            if row is None or row[0] != "ok":
+                raise RuntimeError("the backup copy failed its integrity check")
+        partial.replace(target)
+
     async def applied_migrations(self) -> list[str]:
         await self._ensure_migrations_table()
         rows = await self.fetchall("SELECT name FROM schema_migrations ORDER BY name")

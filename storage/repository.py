@@ -248,6 +248,23 @@ class Repository:
                 yield ExportRow(response, answers[response.id], stories.get(response.id))
             last_id = ids[-1]
 
+    async def erase_started_before(self, cutoff: str) -> int:
+        """Erase every response started before ``cutoff`` (ISO time): the retention limit."""
+        return await self.database.execute("DELETE FROM responses WHERE started_at < ?", (cutoff,))
+
+    async def erase_abandoned(self, cutoff: str, *, with_answers: bool) -> int:
+        """Erase unfinished responses untouched since ``cutoff``. Those that never reached
+        consent hold nothing but a pseudonym and always go; consented ones only when
+        ``with_answers``."""
+        stages = [Stage.LANGUAGE, Stage.CONSENT]
+        if with_answers:
+            stages.append(Stage.QUESTIONS)
+        placeholders = ",".join("?" * len(stages))
+        return await self.database.execute(
+            f"DELETE FROM responses WHERE stage IN ({placeholders}) AND updated_at < ?",
+            (*stages, cutoff),
+        )
+
     async def count_responses(self, survey_id: str) -> int:
         row = await self.database.fetchone(
             "SELECT COUNT(*) AS n FROM responses WHERE survey_id = ?", (survey_id,)

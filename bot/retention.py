@@ -1,0 +1,41 @@
+"""Erasing what the municipality has promised not to keep.
+
+Run once at start and then daily while the bot runs; also available as
+``python -m bot purge`` for a scheduler outside the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Settings
+from storage import Repository
+
+logger = logging.getLogger(__name__)
+
+PURGE_INTERVAL_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    expired: int
+    abandoned: int
+
+
+def _cutoff(now: datetime, days: int) -> str:
+    return (now - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+async def purge(repository: Repository, settings: Settings, *, now: datetime | None = None) -> PurgeResult:
+    """Erase responses past the retention period and abandoned ones as the settings say."""
+    now = now or datetime.now(UTC)
+    expired = await repository.erase_started_before(_cutoff(now, settings.retention_days))
+    abandoned = await repository.erase_abandoned(
+        _cutoff(now, settings.abandon_days), with_answers=settings.abandoned_responses == "drop"
+    )
+    if expired or abandoned:
+        # Counts only: nothing that could tell who they were.
+        logger.info("retention: erased %d expired and %d abandoned responses", expired, abandoned)
+    return PurgeResult(expired, abandoned)

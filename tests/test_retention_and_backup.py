@@ -1,0 +1,168 @@
+"""Retention, abandoned responses, online backup, and a database that cannot be written."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.retention import purge
+from tests.support import Harness, make_settings
+from tests.test_config import clean_environment
+from tests.test_survey_flow import answer_all, begin, db_rows
+
+
+def age_responses(harness: Harness, days: int) -> None:
+    """Move every timestamp back, as if the responses were given ``days`` ago."""
+    then = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    connection = sqlite3.connect(harness.services.settings.database_path)
+    with connection:
+        connection.execute("UPDATE responses SET started_at = ?, updated_at = ?", (then, then))
+    connection.close()
+
+
+async def three_residents(harness: Harness) -> None:
+    finished = harness.resident(7001)
+    await begin(finished)
+    await answer_all(finished)
+    await finished.say("klart")
+    halfway = harness.resident(7002)
+    await begin(halfway)
+    await halfway.press("a:frequency:weekly")
+    never_consented = harness.resident(7003)
+    await never_consented.command("start")
+
+
+async def test_nothing_is_erased_before_its_time(harness: Harness) -> None:
+    await three_residents(harness)
+    result = await purge(harness.services.surveys.repository, harness.services.settings)
+    assert (result.expired, result.abandoned) == (0, 0)
+    assert len(db_rows(harness, "SELECT * FROM responses")) == 3
+
+
+async def test_abandoned_responses_are_kept_by_default_but_unconsented_ones_go(harness: Harness) -> None:
+    await three_residents(harness)
+    age_responses(harness, 31)
+    result = await purge(harness.services.surveys.repository, harness.services.settings)
+    assert (result.expired, result.abandoned) == (0, 1)
+    stages = sorted(row["stage"] for row in db_rows(harness, "SELECT stage FROM responses"))
+    assert stages == ["done", "questions"]
+
+
+async def test_abandoned_responses_can_be_dropped(harness: Harness) -> None:
+    await three_residents(harness)
+    age_responses(harness, 31)
+    settings = harness.services.settings.model_copy(update={"abandoned_responses": "drop"})
+    result = await purge(harness.services.surveys.repository, settings)
+    assert result.abandoned == 2
+    assert [row["stage"] for row in db_rows(harness, "SELECT stage FROM responses")] == ["done"]
+    assert len(db_rows(harness, "SELECT * FROM answers")) == 13  # only the finished one's
+
+
+async def test_everything_older_than_the_retention_period_is_erased(harness: Harness) -> None:
+    await three_residents(harness)
+    age_responses(harness, 366)
+    result = await purge(harness.services.surveys.repository, harness.services.settings)
+    assert result.expired == 3
+    for table in ("responses", "answers", "stories"):
+        assert db_rows(harness, f"SELECT * FROM {table}") == []
+
+
+async def test_consent_text_states_the_configured_retention(tmp_path: Path, api) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import close_harness, open_harness
+
+    harness = await open_harness(make_settings(tmp_path, retention_days=90), api)
+    try:
+        resident = harness.resident(7004)
+        await resident.command("start")
+        await resident.press("lang:sv")
+        assert "högst 90 dagar" in resident.last_text()
+    finally:
+        await close_harness(harness)
+
+
+async def test_online_backup_is_a_consistent_copy(harness: Harness, tmp_path: Path) -> None:
+    await three_residents(harness)
+    target = tmp_path / "backups" / "copy.sqlite3"
+    await harness.services.database.backup(target)
+    copy = sqlite3.connect(target)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 3
+        assert copy.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 14
+    finally:
+        copy.close()
+    assert not target.with_name("copy.sqlite3.partial").exists()
+
+
+def test_backup_command(tmp_path: Path) -> None:
+    database = tmp_path / "feedback.sqlite3"
+    env = clean_environment(DATABASE_PATH=str(database))
+    subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=tmp_path, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "backup", "--out", str(tmp_path / "b.sqlite3")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    copy = sqlite3.connect(tmp_path / "b.sqlite3")
+    tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    copy.close()
+    assert {"responses", "answers", "stories", "schema_migrations"} <= tables
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot", "backup", "--out", str(tmp_path / "x.sqlite3")],
+        env=clean_environment(DATABASE_PATH=str(tmp_path / "none.sqlite3")),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "no database" in missing.stderr
+
+
+class FullDisk:
+    """Stands in for the connection's execute once the disk is full: SQLite's own error."""
+
+    def __init__(self, execute):  # type: ignore[no-untyped-def]
+        self.execute = execute
+
+    def __call__(self, sql, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.execute(sql, *args, **kwargs)
+
+
+@pytest.mark.parametrize("fault", ["read-only", "disk full"])
+async def test_unwritable_database_gets_a_polite_try_again_later(
+    harness: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    resident = harness.resident(7005)
+    await begin(resident)
+    await resident.press("a:frequency:weekly")
+    before = db_rows(harness, "SELECT question_id, option_codes FROM answers")
+    connection = harness.services.database.connection
+    if fault == "read-only":
+        await connection.execute("PRAGMA query_only = ON")
+    else:
+        monkeypatch.setattr(connection, "execute", FullDisk(connection.execute))
+    await resident.press("a:on_behalf:self")
+    assert "Jag kan inte spara just nu" in resident.last_text()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("database unavailable" in message for message in errors)
+    assert db_rows(harness, "SELECT question_id, option_codes FROM answers") == before
+    if fault == "read-only":
+        await connection.execute("PRAGMA query_only = OFF")
+    else:
+        monkeypatch.undo()
+    # Once the database can be written again, the same button works: nothing was lost.
+    await resident.press("a:on_behalf:self")
+    assert (
+        db_rows(harness, "SELECT option_codes FROM answers WHERE question_id = 'on_behalf'")[0][0] == "self"
+    )
