@@ -181,8 +181,10 @@ def _id_kind(century: str | None, date: str) -> str | None:
             return None
         last_day = calendar.monthrange(year, month)[1]
     else:
-        # Without the century a 29 February is possible in some year, so allow it.
-        last_day = calendar.monthrange(2000, month)[1]
+        # Without the century, 29 February is possible only when the two-digit year is a
+        # multiple of 4 (leap in 19YY or 20YY; 2000 was a leap year).
+        leap_possible = int(date[:2]) % 4 == 0
+        last_day = calendar.monthrange(2000 if leap_possible else 2001, month)[1]
     return kind if day <= last_day else None
 
 
