@@ -11,11 +11,13 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 import handlers
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
+from bot.flood import FloodGuard
 from bot.i18n import ALIASES, SOURCE_LANGUAGE, Translations
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.scrub import scrub
 from bot.service import SurveyService
 from bot.survey import Survey, load_survey
+from bot.telegram_request import CONNECTION_POOL_SIZE, telegram_requests
 from bot.updates import PerResidentUpdateProcessor
 from storage import Database, Repository
 
@@ -58,15 +60,27 @@ async def open_services(settings: Settings) -> Services:
 def build_application(
     settings: Settings, services: Services, *, builder: ApplicationBuilder | None = None
 ) -> Application:
-    """The Application with our context type, per-resident ordering and every handler."""
-    builder = builder or ApplicationBuilder().token(settings.require_token())
+    """The Application with our context type, per-resident ordering, flood control, retried
+    Bot API calls and every handler. A given ``builder`` keeps its own requests (tests pass
+    in-process ones); without one, both requests retry Telegram's transient faults."""
+    if builder is None:
+        # Twice the updates handled at once, as each may make a call or two at the same time.
+        request, updates_request = telegram_requests(
+            connections=max(CONNECTION_POOL_SIZE, 2 * settings.concurrent_updates)
+        )
+        builder = (
+            ApplicationBuilder()
+            .token(settings.require_token())
+            .request(request)
+            .get_updates_request(updates_request)
+        )
     if settings.bot_api_base_url:
         builder = builder.base_url(settings.bot_api_base_url)
     if settings.bot_api_base_file_url:
         builder = builder.base_file_url(settings.bot_api_base_file_url)
     application = (
         builder.context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerResidentUpdateProcessor(settings.concurrent_updates))
+        .concurrent_updates(PerResidentUpdateProcessor(settings.concurrent_updates, flood=FloodGuard()))
         .post_init(_announce_commands)
         .build()
     )

@@ -5,6 +5,9 @@ plays the part of Telegram's users: tests enqueue updates with `send_message`, `
 the bot under test fetches them with getUpdates like it would from Telegram, and everything
 the bot sends back is recorded (`calls`, `chat_messages`, `wait_for_bot_activity`).
 
+Tests can also make it misbehave like Telegram or the network on a bad day: `inject_fault`
+answers the next calls with 429 or 5xx, answers too late, or drops the connection.
+
 Point python-telegram-bot at it with ``base_url=api.base_url`` and
 ``base_file_url=api.base_file_url``. Run it standalone with ``python -m bot.local_api``.
 """
@@ -27,11 +30,12 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Literal, get_args
 
 from aiohttp import web
 
-__all__ = ["ApiError", "LocalBotApi"]
+__all__ = ["ApiError", "FaultKind", "LocalBotApi"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -448,6 +452,20 @@ class _CallbackQuery:
     answer: Params | None = None
 
 
+# Faults a test can make the HTTP endpoint show (see LocalBotApi.inject_fault).
+FaultKind = Literal["429", "5xx", "timeout", "drop"]
+
+
+@dataclass(slots=True)
+class _Fault:
+    method: str | None  # lower-case method name; None for any method
+    kind: FaultKind
+    remaining: int
+    retry_after: int
+    status: int
+    delay: float
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -602,6 +620,12 @@ class LocalBotApi:
         self._in_flight = 0
         self._last_activity = 0.0
 
+        # Injected faults, oldest first; see inject_fault.
+        self._faults: list[_Fault] = []
+        self.faults_injected = 0
+        # (method, kind) of every fault shown, in order.
+        self.fault_log: list[tuple[str, FaultKind]] = []
+
         self._methods: dict[str, tuple[str, _Handler]] = {}
         api_methods = [
             "getMe",
@@ -739,13 +763,100 @@ class LocalBotApi:
         if request.match_info["token"] != self.token:
             return self._error_response(ApiError("Unauthorized", 401))
         method = request.match_info["method"]
+        fault = self._take_fault(method)
+        if fault is not None and fault.kind != "timeout":
+            return await self._show_fault(fault, request)
         try:
             params, uploads = await self._read_params(request)
         except ApiError as error:
             self.calls.append((self._canonical(method), {}))
             return self._error_response(error)
         status, payload = await self._call(method, params, uploads)
+        if fault is not None:
+            # The call took effect; only its answer is late, later than the client waits.
+            await asyncio.sleep(fault.delay)
         return self._json_response(payload, status=status)
+
+    # ---------------------------------------------------------------- fault injection
+
+    def inject_fault(
+        self,
+        method: str | None,
+        kind: FaultKind,
+        count: int = 1,
+        *,
+        retry_after: int = 1,
+        status: int = 502,
+        delay: float = 5.0,
+    ) -> None:
+        """Make the next ``count`` HTTP calls of ``method`` (of any method if None) fail.
+
+        Kinds, as Telegram or the network show them:
+
+        - ``"429"``: Too Many Requests with ``parameters.retry_after`` = ``retry_after``;
+        - ``"5xx"``: HTTP ``status`` (500-599) with a Bot API error body;
+        - ``"timeout"``: the call is carried out, but its answer comes only after ``delay``
+          seconds (make that longer than the client's read timeout): the client cannot tell
+          whether it happened;
+        - ``"drop"``: the connection is closed without an answer, before the call is carried out.
+
+        Only calls over HTTP see faults, not `dispatch`. Faults queue in the order injected;
+        each call takes at most one. `faults_injected` counts the faults shown so far.
+        """
+        if kind not in get_args(FaultKind):
+            raise ValueError(f"unknown fault kind {kind!r}")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        if not 500 <= status <= 599:
+            raise ValueError("status must be a 5xx code")
+        if retry_after < 0 or delay < 0:
+            raise ValueError("retry_after and delay cannot be negative")
+        name = self._canonical(method).lower() if method is not None else None
+        self._faults.append(_Fault(name, kind, count, retry_after, status, delay))
+
+    def pending_faults(self) -> int:
+        """How many injected faults no call has taken yet."""
+        return sum(fault.remaining for fault in self._faults)
+
+    def clear_faults(self) -> None:
+        """Forget the faults no call has taken yet."""
+        self._faults.clear()
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        name = method.lower()
+        for fault in self._faults:
+            if fault.method is None or fault.method == name:
+                fault.remaining -= 1
+                if not fault.remaining:
+                    self._faults.remove(fault)
+                self.faults_injected += 1
+                self.fault_log.append((self._canonical(method), fault.kind))
+                self._last_activity = asyncio.get_running_loop().time()
+                return fault
+        return None
+
+    async def _show_fault(self, fault: _Fault, request: web.Request) -> web.Response:
+        """The answer (or lack of one) for a 429, 5xx or dropped call; the call is not made."""
+        if fault.kind == "drop":
+            if request.transport is not None:
+                request.transport.close()
+            # Nothing reaches the client: aiohttp ignores writes to a closed connection.
+            return web.Response(status=499)
+        await request.read()  # consume the body so the connection stays usable
+        if fault.kind == "429":
+            payload: dict[str, Any] = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {fault.retry_after}",
+                "parameters": {"retry_after": fault.retry_after},
+            }
+            return self._json_response(payload, status=429)
+        try:
+            phrase = HTTPStatus(fault.status).phrase
+        except ValueError:
+            phrase = "Server Error"
+        payload = {"ok": False, "error_code": fault.status, "description": phrase}
+        return self._json_response(payload, status=fault.status)
 
     def _canonical(self, method: str) -> str:
         entry = self._methods.get(method.lower())

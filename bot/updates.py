@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
+
+from bot.flood import FloodGuard
+
+logger = logging.getLogger(__name__)
 
 
 def _sender_key(update: object) -> int | None:
@@ -24,10 +31,18 @@ class PerResidentUpdateProcessor(BaseUpdateProcessor):
 
     Without the per-resident lock a double tap could read the same question twice and store
     an answer for the wrong step.
+
+    Flood control (``flood``) sits here rather than in a handler: an update is judged when it
+    arrives, before it queues behind the resident's earlier ones. Queued, a flood would hold
+    one of the ``max_concurrent_updates`` slots per update while waiting for the resident's
+    lock, and crowd out everyone else; judged on arrival, an excess update gives its slot back
+    at once. It also sees whether the resident still has updates in progress, which the
+    flood rules use (see bot/flood.py).
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, flood: FloodGuard | None = None) -> None:
         super().__init__(max_concurrent_updates)
+        self.flood = flood
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -35,6 +50,9 @@ class PerResidentUpdateProcessor(BaseUpdateProcessor):
         key = _sender_key(update)
         if key is None:
             await coroutine
+            return
+        if self.flood is not None and not self.flood.admit(key, update, busy=key in self._waiting):
+            await _drop(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
@@ -53,3 +71,14 @@ class PerResidentUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
+
+
+async def _drop(update: object, coroutine: Awaitable[Any]) -> None:
+    """Leave an update unhandled; a button press is still answered so its spinner stops."""
+    if inspect.iscoroutine(coroutine):
+        coroutine.close()  # never started: closing it keeps Python from warning
+    if isinstance(update, Update) and update.callback_query is not None:
+        try:
+            await update.callback_query.answer()
+        except TelegramError as error:
+            logger.warning("could not answer a dropped button press: %s", type(error).__name__)
