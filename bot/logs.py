@@ -32,6 +32,13 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# Libraries that log whole payloads at DEBUG: python-telegram-bot every update it receives and
+# every request with its parameters (residents' words and Telegram ids), aiosqlite every statement
+# with its parameters (stories, pseudonyms). LOG_LEVEL=DEBUG is for the bot's own modules; these
+# never log below INFO, so that debugging does not write residents' data to the log.
+PAYLOAD_LOGGERS = ("telegram", "aiosqlite")
+
+
 def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -42,3 +49,5 @@ def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     # httpx logs every request URL at INFO, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

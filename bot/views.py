@@ -13,6 +13,8 @@ from bot.service import ResidentData
 from bot.survey import Question, QuestionKind, Survey
 from storage import Answer, Response, Stage, Story
 
+# Telegram's limit for one message, counted as Telegram counts: in UTF-16 code units, so an emoji
+# outside the Basic Multilingual Plane takes two (see telegram_length).
 MAX_MESSAGE_CHARS = 4096
 # Smallest group whose figures staff may ever see; stated in the consent text.
 MIN_GROUP_SIZE = 5
@@ -45,23 +47,44 @@ def say(t: Translator, text: str, keyboard: InlineKeyboardMarkup | None = None) 
     return Reply(text, keyboard, t.direction)
 
 
+def telegram_length(text: str) -> int:
+    """The length Telegram checks against its limits: UTF-16 code units, not code points."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(line: str, limit: int) -> int:
+    """How many characters from the start of ``line`` fit in ``limit`` UTF-16 code units."""
+    units = 0
+    for index, char in enumerate(line):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(line)
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Split at line breaks (or hard, for one huge line) so every part fits Telegram's limit."""
+    """Split at line breaks (or hard, for one huge line) so every part fits Telegram's limit,
+    measured as Telegram measures it (a resident's story of emoji counts double)."""
     parts: list[str] = []
     current = ""
+    current_length = 0
     for line in text.split("\n"):
-        while len(line) > limit:
+        length = telegram_length(line)
+        while length > limit:
             if current:
                 parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+                current, current_length = "", 0
+            cut = _fitting(line, limit)
+            parts.append(line[:cut])
+            line = line[cut:]
+            length = telegram_length(line)
+        candidate_length = current_length + 1 + length if current else length
+        if candidate_length > limit:
             parts.append(current)
-            current = line
+            current, current_length = line, length
         else:
-            current = candidate
+            current = f"{current}\n{line}" if current else line
+            current_length = candidate_length
     if current or not parts:
         parts.append(current)
     return parts

@@ -7,7 +7,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.views import MAX_MESSAGE_CHARS, Reply, split_message
+from bot.views import MAX_MESSAGE_CHARS, Reply, split_message, telegram_length
 from storage import Response
 
 
@@ -43,7 +43,7 @@ async def edit_or_send(update: Update, context: BotContext, reply: Reply) -> Non
     query = update.callback_query
     message = query.message if query else None
     text = reply.laid_out()
-    if isinstance(message, Message) and len(text) <= MAX_MESSAGE_CHARS:
+    if isinstance(message, Message) and telegram_length(text) <= MAX_MESSAGE_CHARS:
         try:
             await message.edit_text(text, reply_markup=reply.keyboard)
             return

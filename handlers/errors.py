@@ -36,9 +36,12 @@ async def on_error(update: object, context: BotContext) -> None:
         except Exception:  # the database itself may be what failed
             logger.warning("could not read the resident's language for the error reply")
     key = "error.unavailable" if isinstance(error, DatabaseUnavailable) else "error.generic"
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        try:
             await update.callback_query.answer()
+        except TelegramError:
+            pass  # the handler had answered it already; the reply below matters more
+    try:
         await send(update, context, say(t, t(key)))
     except TelegramError as reply_error:
         logger.warning("could not send the error reply: %s", type(reply_error).__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import Message, Update
+from telegram.error import BadRequest
 
 from bot import views
 from bot.callbacks import Action, Callback, parse
@@ -178,7 +179,12 @@ async def _consent(
         return
     # Keep the consent text readable in the chat; only its buttons go.
     if query is not None and isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        try:
+            await query.message.edit_reply_markup(reply_markup=None)
+        except BadRequest:
+            # No buttons to remove, or the message can no longer be edited: the consent is
+            # stored either way, and the first question must still follow.
+            pass
     await _show_progress(update, context, progress, t, note=None, edit=False)
 
 
@@ -195,14 +201,17 @@ async def _answer(
             update, context, views.question(t, survey, progress.question, progress.response.pending_codes)
         )
         return
-    answered = survey.question(callback.question)
-    assert answered is not None
     if callback.action is Action.ANSWER:
         progress = await surveys.answer(response, callback.question, callback.value)
     elif callback.action is Action.DONE:
         progress = await surveys.confirm(response, callback.question)
     else:
         progress = await surveys.skip(response, callback.question)
+    # Looked up only now: the service accepts nothing but the resident's current question, so a
+    # button of a question the survey does not have (forged, or from an older version) has
+    # already been turned away as a SurveyFlowError instead of failing here.
+    answered = survey.question(callback.question)
+    assert answered is not None
     await answer_query(update, t("callback.saved"))
     note = views.saved_note(t, answered, progress.saved_codes)
     await _show_progress(update, context, progress, t, note=note, edit=True)
