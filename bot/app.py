@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from telegram import BotCommand
@@ -14,6 +16,7 @@ from bot.context import SERVICES_KEY, BotContext, Services
 from bot.flood import FloodGuard
 from bot.i18n import ALIASES, SOURCE_LANGUAGE, Translations
 from bot.pseudonym import Pseudonymizer, load_or_create_key
+from bot.retention import purge_daily
 from bot.scrub import scrub
 from bot.service import SurveyService
 from bot.survey import Survey, load_survey
@@ -81,7 +84,8 @@ def build_application(
     application = (
         builder.context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerResidentUpdateProcessor(settings.concurrent_updates, flood=FloodGuard()))
-        .post_init(_announce_commands)
+        .post_init(_on_start)
+        .post_stop(_on_stop)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
@@ -99,6 +103,26 @@ def command_menu_languages(translations: Translations) -> dict[str | None, str]:
             if catalogue:
                 menus[code] = catalogue
     return menus
+
+
+PURGE_TASK_KEY = "retention_task"
+
+
+async def _on_start(application: Application) -> None:
+    """After connecting: the command menu, and the daily retention purge in the background."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    await _announce_commands(application)
+    application.bot_data[PURGE_TASK_KEY] = asyncio.create_task(
+        purge_daily(services.surveys.repository, services.settings), name="retention"
+    )
+
+
+async def _on_stop(application: Application) -> None:
+    task = application.bot_data.pop(PURGE_TASK_KEY, None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _announce_commands(application: Application) -> None:

@@ -228,6 +228,8 @@ class Preview:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
             await application.shutdown()
         if self._services is not None:
             await self._services.database.close()

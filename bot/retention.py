@@ -6,6 +6,7 @@ Run once at start and then daily while the bot runs; also available as
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,3 +40,14 @@ async def purge(repository: Repository, settings: Settings, *, now: datetime | N
         # Counts only: nothing that could tell who they were.
         logger.info("retention: erased %d expired and %d abandoned responses", expired, abandoned)
     return PurgeResult(expired, abandoned)
+
+
+async def purge_daily(repository: Repository, settings: Settings) -> None:
+    """Purge now and then once a day, for as long as the bot runs. A failed round is logged
+    and tried again the next day; it never stops the bot."""
+    while True:
+        try:
+            await purge(repository, settings)
+        except Exception:
+            logger.exception("retention: the daily purge failed; it will be tried again")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)

@@ -6,6 +6,7 @@ state after the action without reading it back: one read and one write per updat
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -38,10 +39,19 @@ class UnknownOption(SurveyFlowError):
     """An option code the question does not have (a forged or outdated button)."""
 
 
+class EmptyStory(SurveyFlowError):
+    """A story with no visible text (only spaces or invisible characters)."""
+
+
 class StoryTooLong(SurveyFlowError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"story longer than {limit} characters")
         self.limit = limit
+
+
+def _visible(char: str) -> bool:
+    """Not a space, control, format (zero-width, direction marks) or lone combining mark."""
+    return unicodedata.category(char) not in ("Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me")
 
 
 def utc_now() -> str:
@@ -236,6 +246,8 @@ class SurveyService:
         if response is None or question is None:
             raise WrongStage()
         text = text.strip()
+        if not any(_visible(char) for char in text):
+            raise EmptyStory()
         if len(text) > MAX_STORY_CHARS:
             raise StoryTooLong(MAX_STORY_CHARS)
         clean = self._scrub(text)

@@ -12,7 +12,7 @@ from bot.callbacks import Action, Callback, parse
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.language import detect
-from bot.service import Progress, StoryTooLong, SurveyFlowError
+from bot.service import EmptyStory, Progress, StoryTooLong, SurveyFlowError
 from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
 from storage import Response, Stage
 
@@ -265,6 +265,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     if await context.surveys.story_question(response) is not None:
         try:
             progress = await context.surveys.tell_story(response, message.text)
+        except EmptyStory:
+            await send(update, context, views.say(t, t("story.empty")))
+            return
         except StoryTooLong as error:
             await send(update, context, views.say(t, t.plural("story.too_long", error.limit)))
             return

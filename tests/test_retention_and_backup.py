@@ -166,3 +166,29 @@ async def test_unwritable_database_gets_a_polite_try_again_later(
     assert (
         db_rows(harness, "SELECT option_codes FROM answers WHERE question_id = 'on_behalf'")[0][0] == "self"
     )
+
+
+async def test_the_running_bot_purges_at_start(tmp_path: Path) -> None:
+    import asyncio
+
+    from bench.fill import fill
+    from bot.preview import Preview
+
+    directory = tmp_path / "preview"
+    directory.mkdir()
+    await fill(directory / "preview.sqlite3", 12)  # started 2026-11-01
+    preview = Preview(
+        make_settings(tmp_path, retention_days=1), host="127.0.0.1", port=0, directory=directory
+    )
+    await preview.start()
+    try:
+        for _ in range(50):
+            connection = sqlite3.connect(directory / "preview.sqlite3")
+            remaining = connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+            connection.close()
+            if remaining == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert remaining == 0
+    finally:
+        await preview.stop()

@@ -180,3 +180,14 @@ async def test_channel_post_is_answered_without_storing_anything(harness: Harnes
     await harness.deliver()
     assert any("privat chatt" in (m.get("text") or "") for m in harness.api.chat_messages(-100777))
     assert db_rows(harness, "SELECT * FROM responses") == []
+
+
+async def test_invisible_story_is_not_stored(harness: Harness) -> None:
+    resident = harness.resident(2018)
+    await begin(resident)
+    await answer_all(resident)
+    await resident.say("\u200b\u200f \u2068\u2069")
+    assert "Jag hittade ingen text" in resident.last_text()
+    assert db_rows(harness, "SELECT * FROM stories") == []
+    await resident.say("😢")
+    assert "Tack för att du svarade" in resident.last_text()
