@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.flood import FloodGuard
 from bot.i18n import ALIASES, SOURCE_LANGUAGE, Translations
+from bot.language import detect
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.retention import purge_daily
 from bot.scrub import scrub
@@ -112,6 +113,9 @@ async def _on_start(application: Application) -> None:
     """After connecting: the command menu, and the daily retention purge in the background."""
     services: Services = application.bot_data[SERVICES_KEY]
     await _announce_commands(application)
+    # Build the language model now, off the event loop, rather than make the first resident who
+    # writes a story wait for it.
+    await asyncio.to_thread(detect, "Servicekontoret i Hallunda")
     application.bot_data[PURGE_TASK_KEY] = asyncio.create_task(
         purge_daily(services.surveys.repository, services.settings), name="retention"
     )

@@ -113,6 +113,9 @@ class Translations:
         rest = sorted(code for code in self.catalogues if code not in preferred)
         self.languages: tuple[str, ...] = tuple(preferred + rest)
         self._warned: set[tuple[str, str]] = set()
+        # Immutable things built from these catalogues (keyboards), reused for as long as the
+        # catalogues live. Bounded by languages x questions x ticked sets.
+        self.rendered: dict[tuple[object, ...], object] = {}
 
     @classmethod
     def load(cls, directory: Path, *, order: Iterable[str] = LANGUAGE_ORDER) -> Translations:

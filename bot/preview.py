@@ -46,6 +46,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def exposure_warning(host: str) -> str | None:
+    """The warning printed when the preview listens beyond this computer."""
+    if is_loopback(host):
+        return None
+    return (
+        f"WARNING: the preview listens on {host}, beyond this computer, and has no "
+        "authentication: anyone who can reach it can read and write its chats."
+    )
+
+
 def preview_settings(base: Settings, api: LocalBotApi, directory: Path) -> Settings:
     """The deployment's settings with token, Bot API, database and admins of the preview."""
     return base.model_copy(
@@ -245,13 +255,9 @@ async def run_preview(settings: Settings, *, host: str, port: int, directory: Pa
     try:
         await preview.start()
         print(f"Preview running at {preview.url} (Ctrl-C stops it)", flush=True)
-        if not is_loopback(host):
-            print(
-                f"WARNING: the preview listens on {host}, beyond this computer, and has no "
-                "authentication: anyone who can reach it can read and write its chats.",
-                file=sys.stderr,
-                flush=True,
-            )
+        warning = exposure_warning(host)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         await stopping.wait()
     finally:
         await preview.stop()

@@ -161,6 +161,25 @@ def question(
     lines.append(t(f"q.{current.id}"))
     if current.kind is QuestionKind.MULTI:
         lines.append(t("question.multi_hint"))
+    return say(t, "\n".join(lines), question_keyboard(t, survey, current, tuple(pending)))
+
+
+def question_keyboard(
+    t: Translator, survey: Survey, current: Question, pending: tuple[str, ...]
+) -> InlineKeyboardMarkup:
+    """The question's buttons. Built once per language, question and ticked set and then reused:
+    keyboards are immutable, and building them is a noticeable share of each update's work."""
+    key = ("question", t.language, survey.id, survey.version, current.id, pending)
+    keyboard = t.translations.rendered.get(key)
+    if not isinstance(keyboard, InlineKeyboardMarkup):
+        keyboard = _build_question_keyboard(t, current, pending)
+        t.translations.rendered[key] = keyboard
+    return keyboard
+
+
+def _build_question_keyboard(
+    t: Translator, current: Question, pending: tuple[str, ...]
+) -> InlineKeyboardMarkup:
     buttons: list[InlineKeyboardButton] = []
     if current.kind is QuestionKind.SINGLE:
         buttons = [
@@ -180,7 +199,7 @@ def question(
     if current.kind is QuestionKind.MULTI:
         last_row.append(_button(t("button.done"), Callback(Action.DONE, current.id)))
     rows.append(last_row)
-    return say(t, "\n".join(lines), InlineKeyboardMarkup(rows))
+    return InlineKeyboardMarkup(rows)
 
 
 def saved_note(t: Translator, answered: Question, codes: Sequence[str]) -> str:

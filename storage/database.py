@@ -108,20 +108,22 @@ class Database:
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """One write statement, its own transaction (autocommit): durable when this returns.
         Returns the number of rows changed."""
+        # Each await below is a round trip to aiosqlite's thread, so the cursor is left to the
+        # garbage collector rather than closed with one more.
         async with self._lock:
             try:
-                async with self.connection.execute(sql, parameters) as cursor:
-                    return cursor.rowcount
+                cursor = await self.connection.execute(sql, parameters)
             except sqlite3.OperationalError as error:
                 raise self._unavailable(error) from error
+            return cursor.rowcount
 
     async def fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock, self.connection.execute(sql, parameters) as cursor:
-            return list(await cursor.fetchall())
+        async with self._lock:
+            return list(await self.connection.execute_fetchall(sql, parameters))
 
     async def fetchone(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._lock, self.connection.execute(sql, parameters) as cursor:
-            return await cursor.fetchone()
+        rows = await self.fetchall(sql, parameters)
+        return rows[0] if rows else None
 
     async def backup(self, target: Path) -> None:
         """A consistent copy through SQLite's online backup, even while the bot writes.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.preview import PREVIEW_ADMIN_ID, Preview, is_loopback
+from bot.preview import PREVIEW_ADMIN_ID, PREVIEW_TOKEN, Preview, exposure_warning, is_loopback
 from tests.support import make_settings
 
 
@@ -89,6 +89,28 @@ async def test_pressing_an_unknown_message_is_a_clear_error(tmp_path: Path) -> N
 )
 def test_loopback_detection(host: str, expected: bool) -> None:
     assert is_loopback(host) is expected
+    warning = exposure_warning(host)
+    assert (warning is None) is expected
+    if warning:
+        assert host in warning and "no authentication" in warning
+
+
+async def test_documents_the_bot_sends_can_be_downloaded(tmp_path: Path) -> None:
+    from telegram import Bot
+
+    preview = Preview(make_settings(tmp_path), host="127.0.0.1", port=0, directory=tmp_path / "p")
+    await preview.start()
+    try:
+        await call(preview.url + "api/message", {"user": 31, "text": "hej"})
+        async with Bot(PREVIEW_TOKEN, base_url=preview.api.base_url) as bot:
+            await bot.send_document(31, b"response,language\r\n1,sv\r\n", filename="export.csv")
+        state = await conversation_until(preview.url, 31, "", since=0)
+        document = next(m["document"] for m in state["messages"] if m["document"])
+        assert document["file_name"] == "export.csv" and "data" not in document
+        data = await asyncio.to_thread(fetch_page, preview.url + f"api/file/{document['file_id']}")
+        assert data == b"response,language\r\n1,sv\r\n"
+    finally:
+        await preview.stop()
 
 
 async def test_preview_command_prints_its_address_and_stops_on_ctrl_c(tmp_path: Path) -> None:

@@ -192,3 +192,28 @@ async def test_the_running_bot_purges_at_start(tmp_path: Path) -> None:
         assert remaining == 0
     finally:
         await preview.stop()
+
+
+async def test_a_locked_database_is_waited_on(harness: Harness) -> None:
+    """Another process (a backup, an export) holding the write lock delays an answer; it does
+    not fail it."""
+    import asyncio
+
+    resident = harness.resident(7006)
+    await begin(resident)
+    other = sqlite3.connect(harness.services.settings.database_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    release = asyncio.get_running_loop().call_later(1.0, other.execute, "COMMIT")
+    try:
+        started = asyncio.get_running_loop().time()
+        await resident.press("a:frequency:weekly")
+        waited = asyncio.get_running_loop().time() - started
+    finally:
+        release.cancel()
+        if other.in_transaction:
+            other.execute("COMMIT")
+        other.close()
+    assert waited >= 0.9
+    assert (
+        db_rows(harness, "SELECT option_codes FROM answers WHERE question_id = 'frequency'")[0][0] == "weekly"
+    )
