@@ -466,7 +466,8 @@ class _Fault:
     delay: float
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this computer only."""
     if host == "localhost":
         return True
     try:
@@ -568,7 +569,7 @@ class LocalBotApi:
         from ("Bad Request: chat not found" otherwise), as on real Telegram; by default such
         chats are created on the fly.
         """
-        if not _is_loopback(host):
+        if not is_loopback(host):
             # A fake API accepts anything from anyone: never expose it beyond this machine.
             raise ValueError(f"LocalBotApi only binds loopback addresses, not {host!r}")
         self.host = host

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import signal
 import sys
@@ -25,7 +24,7 @@ from telegram.ext import Application
 from bot.app import build_application, open_services
 from bot.config import PROJECT_ROOT, Settings
 from bot.context import Services
-from bot.local_api import LocalBotApi
+from bot.local_api import LocalBotApi, is_loopback
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +34,6 @@ PREVIEW_ADMIN_ID = 1000
 DEFAULT_DIRECTORY = PROJECT_ROOT / "data" / "preview"
 # How long the page's long poll waits for the bot before answering with no news.
 POLL_SECONDS = 20.0
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def exposure_warning(host: str) -> str | None:

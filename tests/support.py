@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,33 @@ class OfflineRequest(BaseRequest):
         params = dict(request_data.json_parameters) if request_data else {}
         status, payload = await self.api.dispatch(api_method, params)
         return status, json.dumps(payload).encode()
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def clean_environment(**values: str) -> dict[str, str]:
+    """This process's environment without any of the bot's settings (none may leak in from a
+    developer's shell or .env), plus ``values``."""
+    names = {name.upper() for name in Settings.model_fields}
+    env = {key: value for key, value in os.environ.items() if key not in names}
+    env.update(values)
+    return env
+
+
+def bot_environment(api: LocalBotApi, database: Path, **values: str) -> dict[str, str]:
+    """Settings for ``python -m bot`` run as a process against the loopback Bot API; without a
+    PSEUDONYM_KEY in ``values`` the bot makes its key file beside the database."""
+    settings = {
+        "BOT_TOKEN": api.token,
+        "BOT_API_BASE_URL": api.base_url,
+        "BOT_API_BASE_FILE_URL": api.base_file_url,
+        "DATABASE_PATH": str(database),
+        "LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(PROJECT),
+    }
+    settings.update(values)
+    return clean_environment(**settings)
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

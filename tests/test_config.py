@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings
+from tests.support import clean_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def clean_environment(**values: str) -> dict[str, str]:
-    names = {name.upper() for name in Settings.model_fields}
-    env = {k: v for k, v in os.environ.items() if k not in names}
-    env.update(values)
-    return env
 
 
 def test_admin_ids_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:

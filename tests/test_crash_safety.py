@@ -27,7 +27,7 @@ from bot.pseudonym import Pseudonymizer
 from bot.scrub import scrub
 from bot.survey import Question, QuestionKind, Survey, load_survey
 from bot.views import TICK
-from tests.support import TOKEN
+from tests.support import TOKEN, bot_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEED = 20260611
@@ -40,18 +40,6 @@ Message = dict[str, Any]
 # What a resident chose for a question: option codes in survey order, and whether it was skipped.
 Choice = tuple[tuple[str, ...], bool]
 # Settings the bot reads from the environment: none may leak in from the developer's shell.
-SETTING_PREFIXES = (
-    "BOT_",
-    "DATABASE_",
-    "PSEUDONYM_",
-    "ADMIN_IDS",
-    "DEFAULT_LANGUAGE",
-    "LOG_LEVEL",
-    "SURVEY_FILE",
-    "LOCALES_DIR",
-    "CONCURRENT_UPDATES",
-    "PRIVACY_CONTACT",
-)
 
 
 def letters(number: int) -> str:
@@ -286,18 +274,8 @@ class Driver:
         await self.press(message, f"d:{question.id}", moved_on, choice, question.id)
 
 
-def bot_environment(api: LocalBotApi, database: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        BOT_API_BASE_URL=api.base_url,
-        BOT_API_BASE_FILE_URL=api.base_file_url,
-        DATABASE_PATH=str(database),
-        PSEUDONYM_KEY=PSEUDONYM_KEY,
-        LOG_LEVEL="INFO",
-        PYTHONPATH=str(PROJECT),
-    )
-    return env
+def crash_environment(api: LocalBotApi, database: Path) -> dict[str, str]:
+    return bot_environment(api, database, PSEUDONYM_KEY=PSEUDONYM_KEY)
 
 
 async def start_bot(api: LocalBotApi, tmp_path: Path, log: TextIO) -> asyncio.subprocess.Process:
@@ -307,7 +285,7 @@ async def start_bot(api: LocalBotApi, tmp_path: Path, log: TextIO) -> asyncio.su
         "-m",
         "bot",
         cwd=tmp_path,
-        env=bot_environment(api, tmp_path / "crash.sqlite3"),
+        env=crash_environment(api, tmp_path / "crash.sqlite3"),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=log,
     )

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import signal
 import sys
 from pathlib import Path
 
 from bench.residents import ScriptedResident
 from bot.local_api import LocalBotApi
-from tests.support import TOKEN
+from tests.support import TOKEN, bot_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def bot_environment(api: LocalBotApi, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "PSEUDONYM_"))}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        BOT_API_BASE_URL=api.base_url,
-        BOT_API_BASE_FILE_URL=api.base_file_url,
-        DATABASE_PATH=str(tmp_path / "e2e.sqlite3"),
-        LOG_LEVEL="INFO",
-    )
-    return env
-
-
 async def test_one_resident_through_the_real_process_then_export(tmp_path: Path) -> None:
     async with LocalBotApi(token=TOKEN) as api:
-        env = bot_environment(api, tmp_path)
+        env = bot_environment(api, tmp_path / "e2e.sqlite3")
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
 import sqlite3
 import sys
@@ -31,7 +30,7 @@ from bot.config import Settings
 from bot.local_api import FaultKind, LocalBotApi
 from bot.survey import QuestionKind, load_survey
 from bot.telegram_request import RetryingRequest, RetryPolicy, telegram_requests
-from tests.support import TOKEN, OfflineRequest, make_settings
+from tests.support import TOKEN, OfflineRequest, bot_environment, make_settings
 
 SURVEY = load_survey()
 KINDS: tuple[FaultKind, ...] = ("429", "5xx", "timeout", "drop")
@@ -417,16 +416,8 @@ async def test_polling_outlasting_the_retries_does_not_stop_the_bot(tmp_path: Pa
 
 
 async def test_the_real_process_rides_out_faults_on_every_method(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "PSEUDONYM_"))}
     async with LocalBotApi(token=TOKEN) as api:
-        env.update(
-            BOT_TOKEN=TOKEN,
-            BOT_API_BASE_URL=api.base_url,
-            BOT_API_BASE_FILE_URL=api.base_file_url,
-            DATABASE_PATH=str(tmp_path / "faults.sqlite3"),
-            PSEUDONYM_KEY="test-pseudonym-key-0123456789abcdef",
-            LOG_LEVEL="INFO",
-        )
+        env = bot_environment(api, tmp_path / "faults.sqlite3")
         # One fault on the first call of each method; Telegram's retry_after is honoured in full.
         api.inject_fault("sendMessage", "429", retry_after=1)
         api.inject_fault("editMessageText", "5xx", status=503)

@@ -10,7 +10,6 @@ a forged button press makes a handler fail so that the error handler logs a trac
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from bench.residents import ScriptedResident
 from bot.local_api import LocalBotApi
 from bot.pseudonym import Pseudonymizer
+from tests.support import bot_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:SUPERSECRETTOKENVALUE_abcdefghij"
@@ -36,18 +36,6 @@ TYPED = {
     "unknown_command_args": "Mnbvcxylkj",
     "after_done": "Efteråt Poiuztrewq",
 }
-SETTING_PREFIXES = (
-    "BOT_",
-    "DATABASE_",
-    "PSEUDONYM_",
-    "ADMIN_IDS",
-    "DEFAULT_LANGUAGE",
-    "LOG_LEVEL",
-    "SURVEY_FILE",
-    "LOCALES_DIR",
-    "CONCURRENT_UPDATES",
-    "PRIVACY_CONTACT",
-)
 
 
 async def exchange(api: LocalBotApi, user_id: int, action) -> None:  # type: ignore[no-untyped-def]
@@ -106,17 +94,10 @@ async def forged_press(api: LocalBotApi) -> None:
 
 
 async def test_debug_log_has_no_secrets_and_no_personal_data(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     log_path = tmp_path / "bot.log"
     async with LocalBotApi(token=TOKEN) as api:
-        env.update(
-            BOT_TOKEN=TOKEN,
-            BOT_API_BASE_URL=api.base_url,
-            BOT_API_BASE_FILE_URL=api.base_file_url,
-            DATABASE_PATH=str(tmp_path / "hygiene.sqlite3"),
-            PSEUDONYM_KEY=PSEUDONYM_KEY,
-            LOG_LEVEL="DEBUG",
-            PYTHONPATH=str(PROJECT),
+        env = bot_environment(
+            api, tmp_path / "hygiene.sqlite3", PSEUDONYM_KEY=PSEUDONYM_KEY, LOG_LEVEL="DEBUG"
         )
         with log_path.open("w") as log:
             process = await asyncio.create_subprocess_exec(

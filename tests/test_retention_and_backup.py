@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.retention import purge
-from tests.support import Harness, make_settings
-from tests.test_config import clean_environment
+from tests.support import Harness, clean_environment, make_settings
 from tests.test_survey_flow import answer_all, begin, db_rows
 
 
