@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         "--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    commands.add_parser(
+        "healthcheck", help="exit 0 if the settings are valid and the database is reachable and migrated"
+    )
     backup = commands.add_parser("backup", help="a consistent copy of the database, safe while the bot runs")
     backup.add_argument("--out", type=Path, required=True, help="file to write the copy to")
     commands.add_parser(
@@ -115,6 +118,23 @@ async def _purge(settings: Settings) -> str:
     return f"erased {result.expired} expired and {result.abandoned} abandoned responses"
 
 
+async def _healthcheck(settings: Settings) -> str | None:
+    """What is wrong, in one line, or None when the bot could run."""
+    from bot.app import load_translations
+    from bot.survey import load_survey
+    from storage import Database
+    from storage.migrations import MIGRATIONS
+
+    settings.require_token()
+    load_translations(settings, load_survey(settings.survey_file))
+    if not settings.database_path.exists():
+        return f"no database at {settings.database_path}"
+    async with Database(settings.database_path) as database:
+        applied = set(await database.applied_migrations())
+    missing = [name for name, _ in MIGRATIONS if name not in applied]
+    return f"migrations not applied: {', '.join(missing)}" if missing else None
+
+
 async def _migrate(settings: Settings) -> list[str]:
     from storage import Database
 
@@ -130,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"citizen-feedback-bot: {error}", file=sys.stderr)
         return 2
     secrets = [s.get_secret_value() for s in (settings.bot_token, settings.pseudonym_key) if s]
-    configure_logging(settings.log_level, secrets)
+    configure_logging(settings.log_level, secrets, fmt=settings.log_format)
     try:
         if arguments.command == "export":
             count = asyncio.run(_export(settings, arguments.format, arguments.out, arguments.bom))
@@ -156,6 +176,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"backup written to {arguments.out}", file=sys.stderr)
         elif arguments.command == "purge":
             print(asyncio.run(_purge(settings)), file=sys.stderr)
+        elif arguments.command == "healthcheck":
+            try:
+                problem = asyncio.run(_healthcheck(settings))
+            except Exception as error:  # any failure to reach the database means unhealthy
+                problem = f"{type(error).__name__}: {error}"
+            print(f"unhealthy: {problem}" if problem else "healthy", file=sys.stderr)
+            return 1 if problem else 0
         elif arguments.command == "migrate":
             applied = asyncio.run(_migrate(settings))
             print(f"applied {len(applied)} migrations", file=sys.stderr)

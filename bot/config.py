@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     default_language: str = "sv"
     log_level: str = "INFO"
+    # "json": one JSON object per line, for log collectors; "text": one readable line per event.
+    log_format: Literal["text", "json"] = "text"
     # Responses are erased this many days after they were started.
     retention_days: int = Field(default=365, ge=1, le=3650)
     # An unfinished response untouched this long counts as abandoned ...
