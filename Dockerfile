@@ -1,22 +1,33 @@
 # syntax=docker/dockerfile:1
+
+# Build stage: install the bot and its pinned dependencies into a virtual environment.
 FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install .
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-compile -c constraints.txt .
 
+# Final stage: the environment and the catalogues, run as an unprivileged user.
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     DATABASE_PATH=/data/feedback.sqlite3 \
     LOCALES_DIR=/app/locales
-RUN useradd --system --uid 10001 --home-dir /app bot && mkdir -p /data && chown bot /data
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
+    && mkdir -p /data \
+    && chown bot /data
 COPY --from=build /opt/venv /opt/venv
 COPY locales /app/locales
 WORKDIR /app
-USER bot
+USER 10001
+# The database and the pseudonym key live here: keep the volume, and back it up.
 VOLUME ["/data"]
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "bot", "healthcheck"]
 CMD ["python", "-m", "bot"]
