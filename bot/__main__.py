@@ -72,10 +72,16 @@ def run_bot(settings: Settings) -> None:
         ", ".join(services.translations.languages),
     )
     try:
-        # Updates already waiting are kept: a resident's answer sent while the bot was down counts.
-        application.run_polling(
-            drop_pending_updates=False, close_loop=False, poll_interval=POLL_INTERVAL_SECONDS
-        )
+        if settings.webhook_url:
+            from bot.webhook import run_webhook
+
+            loop.run_until_complete(run_webhook(application, settings))
+        else:
+            # Updates already waiting are kept: a resident's answer sent while the bot was down
+            # counts.
+            application.run_polling(
+                drop_pending_updates=False, close_loop=False, poll_interval=POLL_INTERVAL_SECONDS
+            )
     finally:
         loop.run_until_complete(services.database.close())
         loop.close()
@@ -149,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"citizen-feedback-bot: {error}", file=sys.stderr)
         return 2
-    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.pseudonym_key) if s]
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.bot_token, settings.pseudonym_key, settings.webhook_secret)
+        if secret
+    ]
     configure_logging(settings.log_level, secrets, fmt=settings.log_format)
     try:
         if arguments.command == "export":

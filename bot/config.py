@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     abandon_days: int = Field(default=30, ge=1, le=3650)
     # ... and is then kept (its answers still count, until retention_days) or dropped.
     abandoned_responses: Literal["keep", "drop"] = "keep"
+    # Webhook mode (instead of long polling) when WEBHOOK_URL is set: the public HTTPS address
+    # Telegram posts updates to; the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT behind a proxy.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
     # Where residents can ask about their data: set it to the data protection officer's contact.
     privacy_contact: str = "botkyrka.se"
     locales_dir: Path = PROJECT_ROOT / "locales"
@@ -84,6 +91,20 @@ class Settings(BaseSettings):
         if not code.replace("-", "").isalpha():
             raise ValueError("must be a language code such as sv or en")
         return code
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1-256 of A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET must be set with WEBHOOK_URL")
+        return self
 
     @property
     def data_dir(self) -> Path:

@@ -587,6 +587,11 @@ class LocalBotApi:
         }
 
         self.calls: list[tuple[str, Params]] = []
+        # Set by setWebhook: updates are then POSTed to the bot instead of fetched by it.
+        self.webhook: dict[str, Any] | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        # HTTP status of every webhook delivery attempt, for tests.
+        self.webhook_statuses: list[int] = []
         # Called with (method, params) before each call is answered; tests use it to look at
         # the database at the exact moment the bot sends something.
         self.observers: list[Callable[[str, Params], None]] = []
@@ -632,6 +637,7 @@ class LocalBotApi:
             "getMe",
             "getUpdates",
             "deleteWebhook",
+            "setWebhook",
             "getWebhookInfo",
             "setMyCommands",
             "getMyCommands",
@@ -701,6 +707,7 @@ class LocalBotApi:
             return
         self._closing = True
         self._updates_available.set()
+        self._stop_webhook()
         await runner.cleanup()
 
     async def __aenter__(self) -> LocalBotApi:
@@ -1108,14 +1115,69 @@ class LocalBotApi:
         return batch
 
     async def _api_deleteWebhook(self, params: Params, uploads: dict[str, _Upload]) -> Any:
+        self._stop_webhook()
         if _as_bool(params.get("drop_pending_updates", False)):
             self._updates.clear()
             self._confirm(0)
         return True
 
+    async def _api_setWebhook(self, params: Params, uploads: dict[str, _Upload]) -> Any:
+        """Deliver updates by POSTing them to the bot, as Telegram does, with the secret in the
+        X-Telegram-Bot-Api-Secret-Token header. Only loopback URLs: this server never calls out."""
+        url = str(params.get("url") or "")
+        if not url:
+            self._stop_webhook()
+            return True
+        host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if not url.startswith("http://") or not is_loopback(host):
+            raise _bad("bad webhook: this local server only delivers to http:// loopback URLs")
+        if _as_bool(params.get("drop_pending_updates", False)):
+            self._updates.clear()
+            self._confirm(0)
+        self._stop_webhook()
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+        self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_to_webhook(url))
+        return True
+
+    def _stop_webhook(self) -> None:
+        self.webhook = None
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+
+    async def _deliver_to_webhook(self, url: str) -> None:
+        """POST each pending update in order; a refused or failed delivery is retried."""
+        import aiohttp
+
+        assert self.webhook is not None
+        headers = {"Content-Type": "application/json"}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(self.webhook["secret_token"])
+        async with aiohttp.ClientSession() as session:
+            while True:
+                if not self._updates:
+                    self._updates_available.clear()
+                    await self._updates_available.wait()
+                    if self._closing:
+                        return
+                    continue
+                update_id, update = self._updates[0]
+                try:
+                    async with session.post(url, data=json.dumps(update), headers=headers) as response:
+                        self.webhook_statuses.append(response.status)
+                        delivered = response.status == 200
+                except (aiohttp.ClientError, OSError):
+                    delivered = False
+                if delivered:
+                    self._confirm(update_id + 1)
+                    self._max_delivered_update_id = max(self._max_delivered_update_id, update_id)
+                else:
+                    await asyncio.sleep(0.1)
+
     async def _api_getWebhookInfo(self, params: Params, uploads: dict[str, _Upload]) -> Any:
         pending = len(self._updates)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": pending}
 
     @staticmethod
     def _scope_key(params: Params) -> tuple[str, str]:
