@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from aiohttp import web
 from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
@@ -16,6 +17,7 @@ from bot.context import SERVICES_KEY, BotContext, Services
 from bot.flood import FloodGuard
 from bot.i18n import ALIASES, SOURCE_LANGUAGE, Translations
 from bot.language import detect
+from bot.metrics import metrics_app
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.retention import purge_daily
 from bot.scrub import scrub
@@ -84,7 +86,11 @@ def build_application(
         builder = builder.base_file_url(settings.bot_api_base_file_url)
     application = (
         builder.context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerResidentUpdateProcessor(settings.concurrent_updates, flood=FloodGuard()))
+        .concurrent_updates(
+            PerResidentUpdateProcessor(
+                settings.concurrent_updates, flood=FloodGuard(), metrics=services.metrics
+            )
+        )
         .post_init(_on_start)
         .post_stop(_on_stop)
         .build()
@@ -107,6 +113,7 @@ def command_menu_languages(translations: Translations) -> dict[str | None, str]:
 
 
 PURGE_TASK_KEY = "retention_task"
+METRICS_RUNNER_KEY = "metrics_runner"
 
 
 async def _on_start(application: Application) -> None:
@@ -119,9 +126,19 @@ async def _on_start(application: Application) -> None:
     application.bot_data[PURGE_TASK_KEY] = asyncio.create_task(
         purge_daily(services.surveys.repository, services.settings), name="retention"
     )
+    if services.settings.metrics_port:
+        runner = web.AppRunner(
+            metrics_app(services.metrics, services.surveys.repository, services.survey.id), access_log=None
+        )
+        await runner.setup()
+        await web.TCPSite(runner, services.settings.metrics_listen, services.settings.metrics_port).start()
+        application.bot_data[METRICS_RUNNER_KEY] = runner
 
 
 async def _on_stop(application: Application) -> None:
+    runner = application.bot_data.pop(METRICS_RUNNER_KEY, None)
+    if runner is not None:
+        await runner.cleanup()
     task = application.bot_data.pop(PURGE_TASK_KEY, None)
     if task is not None:
         task.cancel()

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # The liveness and Prometheus endpoint (/healthz, /metrics): off unless a port is given.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
     # Where residents can ask about their data: set it to the data protection officer's contact.
     privacy_contact: str = "botkyrka.se"
     locales_dir: Path = PROJECT_ROOT / "locales"

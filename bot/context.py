@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.i18n import Translations, Translator
+from bot.metrics import Metrics
 from bot.pseudonym import Pseudonymizer
 from bot.service import SurveyService
 from bot.survey import Survey
@@ -26,6 +27,7 @@ class Services:
     translations: Translations
     surveys: SurveyService
     pseudonymize: Pseudonymizer
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -13,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
 from bot.flood import FloodGuard
+from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +42,15 @@ class PerResidentUpdateProcessor(BaseUpdateProcessor):
     flood rules use (see bot/flood.py).
     """
 
-    def __init__(self, max_concurrent_updates: int, flood: FloodGuard | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        flood: FloodGuard | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.flood = flood
+        self.metrics = metrics
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -54,11 +62,14 @@ class PerResidentUpdateProcessor(BaseUpdateProcessor):
         if self.flood is not None and not self.flood.admit(key, update, busy=key in self._waiting):
             await _drop(update, coroutine)
             return
+        arrived = time.monotonic()
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
                 await coroutine
+            if self.metrics is not None:
+                self.metrics.observe_update(time.monotonic() - arrived)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:

@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
+    context.services.metrics.errors += 1
     # The exception type and where it happened, never message texts or user ids.
     logger.error(
         "error while handling an update: %s",

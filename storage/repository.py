@@ -265,6 +265,15 @@ class Repository:
             (*stages, cutoff),
         )
 
+    async def count_by_state(self, survey_id: str) -> tuple[int, int]:
+        """How many consented responses there are, and how many of them are complete."""
+        row = await self.database.fetchone(
+            "SELECT COUNT(*) AS started, COUNT(completed_at) AS completed FROM responses "
+            "WHERE survey_id = ? AND consented_at IS NOT NULL",
+            (survey_id,),
+        )
+        return (int(row["started"]), int(row["completed"])) if row else (0, 0)
+
     async def count_responses(self, survey_id: str) -> int:
         row = await self.database.fetchone(
             "SELECT COUNT(*) AS n FROM responses WHERE survey_id = ?", (survey_id,)
