@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import IO
 
 from bot.survey import QuestionKind, Survey
-from storage import Repository
+from storage.interface import ResponseStore
 from storage.repository import ExportRow
 
 CODE_JOINER = ";"
@@ -64,7 +64,7 @@ def _record(survey: Survey, row: ExportRow, number: int) -> dict[str, object]:
     return record
 
 
-async def records(repository: Repository, survey: Survey) -> AsyncIterator[dict[str, object]]:
+async def records(repository: ResponseStore, survey: Survey) -> AsyncIterator[dict[str, object]]:
     """Consented responses only: before agreement nothing counts as an answer."""
     number = 0
     async for row in repository.export_rows(survey.id):
@@ -74,7 +74,7 @@ async def records(repository: Repository, survey: Survey) -> AsyncIterator[dict[
         yield _record(survey, row, number)
 
 
-async def write_csv(repository: Repository, survey: Survey, out: IO[str], *, bom: bool = False) -> int:
+async def write_csv(repository: ResponseStore, survey: Survey, out: IO[str], *, bom: bool = False) -> int:
     if bom:
         out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=columns(survey), lineterminator="\r\n")
@@ -86,7 +86,7 @@ async def write_csv(repository: Repository, survey: Survey, out: IO[str], *, bom
     return count
 
 
-async def write_jsonl(repository: Repository, survey: Survey, out: IO[str]) -> int:
+async def write_jsonl(repository: ResponseStore, survey: Survey, out: IO[str]) -> int:
     count = 0
     async for record in records(repository, survey):
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -94,7 +94,7 @@ async def write_jsonl(repository: Repository, survey: Survey, out: IO[str]) -> i
     return count
 
 
-async def export_text(repository: Repository, survey: Survey, fmt: str) -> str:
+async def export_text(repository: ResponseStore, survey: Survey, fmt: str) -> str:
     buffer = io.StringIO()
     if fmt == "csv":
         await write_csv(repository, survey, buffer)

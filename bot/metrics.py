@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from storage import Repository
+from storage.interface import ResponseStore
 
 # Reply latency buckets in seconds (Prometheus histogram "le" bounds).
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -61,7 +61,7 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
-def metrics_app(metrics: Metrics, repository: Repository, survey_id: str) -> web.Application:
+def metrics_app(metrics: Metrics, repository: ResponseStore, survey_id: str) -> web.Application:
     async def live(request: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
-from storage import Repository
+from storage.interface import ResponseStore
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _cutoff(now: datetime, days: int) -> str:
     return (now - timedelta(days=days)).isoformat(timespec="seconds")
 
 
-async def purge(repository: Repository, settings: Settings, *, now: datetime | None = None) -> PurgeResult:
+async def purge(repository: ResponseStore, settings: Settings, *, now: datetime | None = None) -> PurgeResult:
     """Erase responses past the retention period and abandoned ones as the settings say."""
     now = now or datetime.now(UTC)
     expired = await repository.erase_started_before(_cutoff(now, settings.retention_days))
@@ -42,7 +42,7 @@ async def purge(repository: Repository, settings: Settings, *, now: datetime | N
     return PurgeResult(expired, abandoned)
 
 
-async def purge_daily(repository: Repository, settings: Settings) -> None:
+async def purge_daily(repository: ResponseStore, settings: Settings) -> None:
     """Purge now and then once a day, for as long as the bot runs. A failed round is logged
     and tried again the next day; it never stops the bot."""
     while True:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from bot.language import detect
 from bot.survey import Question, QuestionKind, Survey
-from storage import Answer, Repository, Response, Stage, Story
+from storage import Answer, Response, Stage, Story
+from storage.interface import ResponseStore
 
 # Telegram allows 4096 characters in a message; a story is kept well inside that.
 MAX_STORY_CHARS = 4000
@@ -82,7 +83,7 @@ class ResidentData:
 class SurveyService:
     def __init__(
         self,
-        repository: Repository,
+        repository: ResponseStore,
         survey: Survey,
         *,
         clock: Callable[[], str] = utc_now,

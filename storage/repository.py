@@ -88,7 +88,8 @@ _RESPONSE_COLUMNS = (
 
 
 class Repository:
-    """Responses of residents, keyed by their pseudonym and the survey id."""
+    """Responses of residents, keyed by their pseudonym and the survey id: the SQLite
+    implementation of ``storage.interface.ResponseStore``."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -99,14 +100,6 @@ class Repository:
             (respondent, survey_id),
         )
         return _response(row) if row else None
-
-    async def get_response(self, response_id: int) -> Response:
-        row = await self.database.fetchone(
-            f"SELECT {_RESPONSE_COLUMNS} FROM responses WHERE id = ?", (response_id,)
-        )
-        if row is None:
-            raise LookupError(f"response {response_id} does not exist")
-        return _response(row)
 
     async def create_response(
         self, respondent: str, survey_id: str, survey_version: str, now: str
@@ -273,9 +266,3 @@ class Repository:
             (survey_id,),
         )
         return (int(row["started"]), int(row["completed"])) if row else (0, 0)
-
-    async def count_responses(self, survey_id: str) -> int:
-        row = await self.database.fetchone(
-            "SELECT COUNT(*) AS n FROM responses WHERE survey_id = ?", (survey_id,)
-        )
-        return int(row["n"]) if row else 0

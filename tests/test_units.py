@@ -158,3 +158,12 @@ def test_invalid_survey_definitions_are_explained(tmp_path: Path, content: str, 
 def test_missing_survey_file(tmp_path: Path) -> None:
     with pytest.raises(SurveyError, match="not found"):
         load_survey(tmp_path / "nope.toml")
+
+
+def test_the_sqlite_repository_implements_the_storage_interface(tmp_path: Path) -> None:
+    from storage import Database, Repository
+    from storage.interface import ResponseStore
+
+    assert isinstance(Repository(Database(tmp_path / "x.sqlite3")), ResponseStore)
+    declared = {name for name in vars(ResponseStore) if not name.startswith("_")}
+    assert declared <= set(dir(Repository))

@@ -1,0 +1,76 @@
+"""What the rest of the bot needs from storage, written out as one interface.
+
+``Repository`` (SQLite through aiosqlite) is the implementation today. A second backend, for
+example PostgreSQL for several processes behind a load balancer, implements the same methods;
+README's "Beyond one machine" says what else that takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol, runtime_checkable
+
+from storage.models import Answer, Response, Stage, Story
+from storage.repository import ExportRow
+
+
+@runtime_checkable
+class ResponseStore(Protocol):
+    """Every write commits before it returns: the caller may acknowledge it to the resident."""
+
+    async def find_response(self, respondent: str, survey_id: str) -> Response | None: ...
+
+    async def create_response(
+        self, respondent: str, survey_id: str, survey_version: str, now: str
+    ) -> Response: ...
+
+    async def set_language(self, response_id: int, language: str, stage: Stage, now: str) -> None: ...
+
+    async def record_consent(
+        self, response_id: int, consent_version: str, first_question: str, now: str
+    ) -> None: ...
+
+    async def delete_response(self, response_id: int) -> None: ...
+
+    async def delete_respondent(self, respondent: str) -> int: ...
+
+    async def set_pending(self, response_id: int, codes: Sequence[str], now: str) -> None: ...
+
+    async def save_answer(
+        self,
+        response_id: int,
+        question_id: str,
+        codes: Sequence[str],
+        *,
+        skipped: bool,
+        survey_version: str,
+        next_question: str | None,
+        now: str,
+    ) -> None:
+        """The answer and the resident's next place, in one transaction."""
+
+    async def save_story(
+        self,
+        response_id: int,
+        *,
+        text: str | None,
+        voice_file_id: str | None,
+        voice_duration: int | None,
+        language: str | None,
+        next_question: str | None,
+        now: str,
+    ) -> None: ...
+
+    async def advance(self, response_id: int, next_question: str | None, now: str) -> None: ...
+
+    async def answers(self, response_id: int) -> dict[str, Answer]: ...
+
+    async def story(self, response_id: int) -> Story | None: ...
+
+    def export_rows(self, survey_id: str, batch_size: int = 500) -> AsyncIterator[ExportRow]: ...
+
+    async def erase_started_before(self, cutoff: str) -> int: ...
+
+    async def erase_abandoned(self, cutoff: str, *, with_answers: bool) -> int: ...
+
+    async def count_by_state(self, survey_id: str) -> tuple[int, int]: ...
