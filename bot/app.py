@@ -117,7 +117,8 @@ METRICS_RUNNER_KEY = "metrics_runner"
 
 
 async def _on_start(application: Application) -> None:
-    """After connecting: the command menu, and the daily retention purge in the background."""
+    """After connecting: the command menu, the language model, the daily retention purge in
+    the background and, if configured, the metrics endpoint."""
     services: Services = application.bot_data[SERVICES_KEY]
     await _announce_commands(application)
     # Build the language model now, off the event loop, rather than make the first resident who
