@@ -35,7 +35,7 @@ class StartupError(Exception):
 
 
 def load_translations(settings: Settings, survey: Survey) -> Translations:
-    translations = Translations.load(settings.locales_dir)
+    translations = Translations.load(settings.locales_dir, default=settings.default_language)
     missing = translations.missing_keys(survey.catalogue_keys())
     if missing:
         raise StartupError(f"the source catalogue lacks survey texts: {', '.join(missing)}")

@@ -105,10 +105,20 @@ def read_catalogue(path: Path) -> Catalogue:
 class Translations:
     """All catalogues, with fallback to the Swedish source for anything missing."""
 
-    def __init__(self, catalogues: Mapping[str, Catalogue], *, order: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        catalogues: Mapping[str, Catalogue],
+        *,
+        order: Iterable[str] = (),
+        default: str = SOURCE_LANGUAGE,
+    ) -> None:
         if SOURCE_LANGUAGE not in catalogues:
             raise CatalogueError(f"the source catalogue {SOURCE_LANGUAGE}.po is missing")
+        if default not in catalogues:
+            raise CatalogueError(f"DEFAULT_LANGUAGE {default} has no catalogue ({default}.po)")
         self.catalogues = dict(catalogues)
+        # For residents whose language is not known yet, or has no catalogue.
+        self.default = default
         preferred = [code for code in order if code in self.catalogues]
         rest = sorted(code for code in self.catalogues if code not in preferred)
         self.languages: tuple[str, ...] = tuple(preferred + rest)
@@ -118,39 +128,35 @@ class Translations:
         self.rendered: dict[tuple[object, ...], object] = {}
 
     @classmethod
-    def load(cls, directory: Path, *, order: Iterable[str] = LANGUAGE_ORDER) -> Translations:
+    def load(
+        cls, directory: Path, *, order: Iterable[str] = LANGUAGE_ORDER, default: str = SOURCE_LANGUAGE
+    ) -> Translations:
         paths = sorted(directory.glob("*.po"))
         if not paths:
             raise CatalogueError(f"no catalogues found in {directory}")
-        return cls({path.stem: read_catalogue(path) for path in paths}, order=order)
+        return cls({path.stem: read_catalogue(path) for path in paths}, order=order, default=default)
 
     @property
     def source(self) -> Catalogue:
         return self.catalogues[SOURCE_LANGUAGE]
 
     def resolve(self, code: str | None) -> str:
-        """The catalogue to use for a language code such as ``en-GB`` (None if unknown)."""
-        if not code:
-            return SOURCE_LANGUAGE
-        code = code.lower().replace("_", "-")
-        primary = code.split("-")[0]
-        for candidate in (code, ALIASES.get(code), primary, ALIASES.get(primary)):
-            if candidate and candidate in self.catalogues:
-                return candidate
-        return SOURCE_LANGUAGE
+        """The catalogue to use for a language code such as ``en-GB``: its own, or the default."""
+        return self.serving(code) or self.default
 
     def supports(self, code: str | None) -> bool:
         return bool(code) and code in self.catalogues
 
     def serving(self, code: str | None) -> str | None:
-        """The catalogue for a language code, if there is one (no Swedish fallback)."""
+        """The catalogue for a language code (``en-GB``, ``bs``), or None if there is none."""
         if not code:
             return None
-        resolved = self.resolve(code)
-        primary = code.lower().replace("_", "-").split("-")[0]
-        if resolved == SOURCE_LANGUAGE and primary != SOURCE_LANGUAGE:
-            return None
-        return resolved
+        code = code.lower().replace("_", "-")
+        primary = code.split("-")[0]
+        for candidate in (code, ALIASES.get(code), primary, ALIASES.get(primary)):
+            if candidate and candidate in self.catalogues:
+                return candidate
+        return None
 
     def missing_keys(self, keys: Iterable[str]) -> list[str]:
         return [key for key in keys if key not in self.source.messages]

@@ -169,3 +169,11 @@ def test_aliases_reach_the_shared_catalogues(tmp_path: Path) -> None:
 
 def test_isolates_wrap_own_words() -> None:
     assert isolate("مرحبا") == "\u2068مرحبا\u2069"
+
+
+def test_default_language_serves_unknown_languages() -> None:
+    translations = Translations.load(LOCALES, default="en")
+    assert translations.resolve("xx") == "en" and translations.resolve(None) == "en"
+    assert translations.resolve("sv-FI") == "sv"
+    with pytest.raises(CatalogueError, match="DEFAULT_LANGUAGE"):
+        Translations.load(LOCALES, default="xx")
