@@ -95,6 +95,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a language code such as sv or en")
         return code
 
+    @field_validator("privacy_contact")
+    @classmethod
+    def _check_contact(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must say where residents can ask about their data")
+        return value.strip()
+
     @field_validator("webhook_secret")
     @classmethod
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:

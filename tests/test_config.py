@@ -106,3 +106,9 @@ def test_invalid_survey_file_stops_with_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "questions.0" in result.stderr and "at least two options" in result.stderr
+
+
+def test_an_empty_privacy_contact_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIVACY_CONTACT", "  ")
+    with pytest.raises(ConfigError, match="PRIVACY_CONTACT"):
+        load_settings(_env_file=None)
