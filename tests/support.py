@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,18 @@ def clean_environment(**values: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in names}
     env.update(values)
     return env
+
+
+def run_bot_command(cwd: Path, *arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGUMENTS`` as an operator runs it, with only ``env`` as settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *arguments],
+        cwd=cwd,
+        env=clean_environment(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def bot_environment(api: LocalBotApi, database: Path, **values: str) -> dict[str, str]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings
-from tests.support import clean_environment
+from tests.support import run_bot_command
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -50,28 +48,14 @@ def test_secrets_have_masked_reprs(tmp_path: Path) -> None:
 
 
 def test_running_without_a_token_stops_with_one_clear_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=clean_environment(DATABASE_PATH=str(tmp_path / "db.sqlite3")),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_bot_command(tmp_path, DATABASE_PATH=str(tmp_path / "db.sqlite3"))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "BOT_TOKEN" in lines[0]
 
 
 def test_malformed_setting_stops_the_process_with_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=clean_environment(BOT_TOKEN="123:abc", ADMIN_IDS="one,two"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_bot_command(tmp_path, BOT_TOKEN="123:abc", ADMIN_IDS="one,two")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "ADMIN_IDS" in lines[0]
@@ -82,28 +66,15 @@ def test_invalid_survey_file_stops_with_a_clear_error(tmp_path: Path) -> None:
     survey.write_text(
         'id = "x"\nversion = "1"\nconsent_version = "1"\n[[questions]]\nid = "q"\nkind = "single"\n'
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        cwd=tmp_path,
-        env=clean_environment(
-            BOT_TOKEN="123:abc", SURVEY_FILE=str(survey), DATABASE_PATH=str(tmp_path / "db.sqlite3")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    settings = {
+        "BOT_TOKEN": "123:abc",
+        "SURVEY_FILE": str(survey),
+        "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+    }
+    result = run_bot_command(tmp_path, "migrate", **settings)
     # migrate does not need the survey; export does, and must name the problem.
     assert result.returncode == 0, result.stderr
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "export"],
-        cwd=tmp_path,
-        env=clean_environment(
-            BOT_TOKEN="123:abc", SURVEY_FILE=str(survey), DATABASE_PATH=str(tmp_path / "db.sqlite3")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_bot_command(tmp_path, "export", **settings)
     assert result.returncode == 2
     assert "questions.0" in result.stderr and "at least two options" in result.stderr
 

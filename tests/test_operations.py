@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support import TOKEN, clean_environment
-
-
-def run_bot(tmp_path: Path, *arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *arguments],
-        cwd=tmp_path,
-        env=clean_environment(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.support import TOKEN
+from tests.support import run_bot_command as run_bot
 
 
 def test_healthcheck_reports_each_problem_and_passes_when_ready(tmp_path: Path) -> None:

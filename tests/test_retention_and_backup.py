@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.retention import purge
-from tests.support import Harness, clean_environment, make_settings
+from tests.support import Harness, make_settings, run_bot_command
 from tests.test_survey_flow import answer_all, begin, db_rows
 
 
@@ -99,29 +97,16 @@ async def test_online_backup_is_a_consistent_copy(harness: Harness, tmp_path: Pa
 
 
 def test_backup_command(tmp_path: Path) -> None:
-    database = tmp_path / "feedback.sqlite3"
-    env = clean_environment(DATABASE_PATH=str(database))
-    subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=tmp_path, check=True, timeout=60)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "backup", "--out", str(tmp_path / "b.sqlite3")],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    database = str(tmp_path / "feedback.sqlite3")
+    assert run_bot_command(tmp_path, "migrate", DATABASE_PATH=database).returncode == 0
+    result = run_bot_command(tmp_path, "backup", "--out", str(tmp_path / "b.sqlite3"), DATABASE_PATH=database)
     assert result.returncode == 0, result.stderr
     copy = sqlite3.connect(tmp_path / "b.sqlite3")
     tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     copy.close()
     assert {"responses", "answers", "stories", "schema_migrations"} <= tables
-    missing = subprocess.run(
-        [sys.executable, "-m", "bot", "backup", "--out", str(tmp_path / "x.sqlite3")],
-        env=clean_environment(DATABASE_PATH=str(tmp_path / "none.sqlite3")),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    missing = run_bot_command(
+        tmp_path, "backup", "--out", str(tmp_path / "x.sqlite3"), DATABASE_PATH=str(tmp_path / "none.sqlite3")
     )
     assert missing.returncode == 2 and "no database" in missing.stderr
 
