@@ -56,6 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "translations", help="per language: messages translated, marked unreviewed, and missing"
     )
+    report = commands.add_parser("report", help="the Swedish report for the consultation response")
+    report.add_argument("--out", type=Path, required=True, help="file to write (.docx or .md)")
+    report.add_argument("--format", choices=("docx", "md"), help="default: from the file name, else docx")
+    report.add_argument("--database", type=Path, help="report on this database instead of DATABASE_PATH")
+    demo = commands.add_parser(
+        "demo-data", help="fill a separate database with synthetic responses, to preview the report"
+    )
+    demo.add_argument("--responses", type=int, required=True, help="how many synthetic responses to add")
+    demo.add_argument("--database", type=Path, required=True, help="the database file to fill")
     return parser
 
 
@@ -148,16 +157,49 @@ async def _migrate(settings: Settings) -> list[str]:
         return await database.migrate()
 
 
+async def _report(settings: Settings, out: Path, fmt: str) -> str:
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database at {settings.database_path}")
+    services = await open_services(settings)
+    try:
+        document = await services.admin.report("cli", fmt)  # type: ignore[arg-type]
+    finally:
+        await services.database.close()
+    out.write_bytes(document.content)
+    return f"report on {document.count} responses written to {out}"
+
+
+async def _demo_data(settings: Settings, count: int) -> str:
+    from bot.app import load_tagger
+    from bot.demo import fill
+    from bot.survey import load_survey
+    from storage import Database
+
+    if count < 1:
+        raise ConfigError("--responses must be at least 1")
+    async with Database(settings.database_path) as database:
+        added = await fill(database, load_survey(settings.survey_file), count, load_tagger(settings))
+    return f"added {added} synthetic responses to {settings.database_path}"
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    overrides: dict[str, object] = {}
+    if getattr(arguments, "database", None):
+        overrides["database_path"] = arguments.database
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except ConfigError as error:
         print(f"citizen-feedback-bot: {error}", file=sys.stderr)
         return 2
     secrets = [
         secret.get_secret_value()
-        for secret in (settings.bot_token, settings.pseudonym_key, settings.webhook_secret)
+        for secret in (
+            settings.bot_token,
+            settings.pseudonym_key,
+            settings.webhook_secret,
+            settings.translation_api_key,
+        )
         if secret
     ]
     configure_logging(settings.log_level, secrets, fmt=settings.log_format)
@@ -184,6 +226,16 @@ def main(argv: list[str] | None = None) -> int:
         elif arguments.command == "backup":
             asyncio.run(_backup(settings, arguments.out))
             print(f"backup written to {arguments.out}", file=sys.stderr)
+        elif arguments.command == "report":
+            fmt = arguments.format or ("md" if arguments.out.suffix.lower() == ".md" else "docx")
+            print(asyncio.run(_report(settings, arguments.out, fmt)), file=sys.stderr)
+        elif arguments.command == "demo-data":
+            from bot.demo import NotSyntheticError
+
+            try:
+                print(asyncio.run(_demo_data(settings, arguments.responses)), file=sys.stderr)
+            except NotSyntheticError as error:
+                raise ConfigError(str(error)) from None
         elif arguments.command == "purge":
             print(asyncio.run(_purge(settings)), file=sys.stderr)
         elif arguments.command == "healthcheck":

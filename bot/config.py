@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     metrics_listen: str = "127.0.0.1"
     # Where residents can ask about their data: set it to the data protection officer's contact.
     privacy_contact: str = "botkyrka.se"
+    # Machine translation of quotes in the report: a LibreTranslate-compatible service the
+    # municipality runs (POST {url}/translate). Without it, quotes stay in their own language.
+    translation_url: str | None = None
+    translation_api_key: SecretStr | None = None
+    translation_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     locales_dir: Path = PROJECT_ROOT / "locales"
     survey_file: Path | None = None
     # How many residents' updates are processed at the same time (each resident's own
@@ -94,6 +99,16 @@ class Settings(BaseSettings):
         if not code.replace("-", "").isalpha():
             raise ValueError("must be a language code such as sv or en")
         return code
+
+    @field_validator("translation_url")
+    @classmethod
+    def _check_translation_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http:// or https:// address")
+        return value
 
     @field_validator("privacy_contact")
     @classmethod
