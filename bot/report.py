@@ -1,0 +1,640 @@
+"""The report for the municipality's consultation response (remissvar), in Word and Markdown.
+
+Both formats are laid out from one list of blocks (``_blocks``), so they say the same thing; Word
+adds a chart after each table, Markdown has the tables only. The figures come from ``Evidence``,
+already protected against small counts, and every word from the report catalogue
+(``locales/report/``). Nothing is computed from the figures: a hidden count reads "färre än 5"
+and has no share, no bar and no sum or difference that would give it away. The one choice made
+here is which shown option each question's sentence names: the one with the largest count.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from bot.charts import bar_chart, count_text, format_count, format_share, hidden_text, theme_chart
+from bot.disclosure import MINIMUM as MIN_GROUP_SIZE
+from bot.evidence import Cell, Distribution, Evidence, Headline, Quote, Theme
+from bot.i18n import PDI, Translator
+
+# Right-to-left isolate: a right-to-left quote keeps its own direction inside a left-to-right
+# Markdown document (ended by the pop directional isolate, PDI). Used instead of the first-strong
+# isolate because the direction is known, even for a quote that starts with a Latin word.
+RLI = "\u2067"
+
+TEXT_WIDTH = Cm(16)  # A4 (21 cm) less two margins of 2.5 cm; the charts are made this wide
+NEAR_BLACK = RGBColor(0x1A, 0x1A, 0x1A)
+BANNER_FILL = "D9D9D9"  # light grey: the banner reads the same printed in black and white
+# Order of the children of <w:pPr>, as the Office Open XML schema requires (the part of it used
+# here): a property must be inserted before those that follow it.
+PARAGRAPH_PROPERTIES = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+    "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+    "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+    "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
+class _Count(int):
+    """A count that formats itself the Swedish way ("1 234") as ``{count}`` in a plural message."""
+
+    def __format__(self, spec: str) -> str:
+        return format_count(int(self)) if not spec else super().__format__(spec)
+
+
+# The blocks a report is made of.
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    text: str
+    level: int  # 0 is the title
+    new_page: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    text: str
+    kind: str = "body"  # "body", "subtitle", "banner", "banner_detail" or "small"
+
+
+@dataclass(frozen=True, slots=True)
+class _Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # the first column is text, the others figures
+
+
+@dataclass(frozen=True, slots=True)
+class _Chart:
+    # Drawn only when the Word document is written: Markdown has no charts.
+    draw: Callable[[], bytes]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Quote:
+    text: str
+    right_to_left: bool
+    source: str  # "(språk: somaliska)"
+    translation: str | None  # the labelled Swedish machine translation
+
+
+_Block = _Heading | _Text | _Bullets | _Table | _Chart | _Quote
+
+
+# Public surface.
+
+
+def render_docx(evidence: Evidence, strings: Translator) -> bytes:
+    """The report as a Word document (A4), with a chart for each question and for the themes."""
+    return _write_docx(_blocks(evidence, strings), evidence, strings)
+
+
+def render_markdown(evidence: Evidence, strings: Translator) -> str:
+    """The same report as Markdown: the same text and tables, without the charts."""
+    return _write_markdown(_blocks(evidence, strings))
+
+
+# Content.
+
+
+def _blocks(evidence: Evidence, strings: Translator) -> list[_Block]:
+    return [
+        *_front_page(evidence, strings),
+        *_method(evidence, strings),
+        *_questions(evidence, strings),
+        *_stories(evidence, strings),
+        _Text(strings("report.colophon", date=_date(evidence.generated_at)), "small"),
+    ]
+
+
+def _front_page(evidence: Evidence, strings: Translator) -> list[_Block]:
+    title_key = "report.title_synthetic" if evidence.synthetic else "report.title"
+    blocks: list[_Block] = [_Heading(strings(title_key), 0)]
+    if evidence.synthetic:
+        blocks += [
+            _Text(strings("report.synthetic.banner"), "banner"),
+            _Text(strings("report.synthetic.detail"), "banner_detail"),
+        ]
+    blocks += [
+        _Text(strings("report.subtitle"), "subtitle"),
+        _Text(strings("report.date", date=_date(evidence.generated_at))),
+        _Heading(strings("report.summary.heading"), 1),
+        _Text(strings("report.summary.intro")),
+        _Text(_responses(evidence, strings)),
+    ]
+    if evidence.headlines:
+        blocks += [
+            _Text(strings("report.summary.headlines")),
+            _Bullets(tuple(_headline(headline, strings) for headline in evidence.headlines)),
+        ]
+    blocks += [
+        _Text(_story_counts(evidence, strings)),
+        _Text(strings("report.summary.caveat")),
+    ]
+    return blocks
+
+
+def _responses(evidence: Evidence, strings: Translator) -> str:
+    text = strings.plural(
+        "report.summary.responses", _Count(evidence.started), completed=format_count(evidence.completed)
+    )
+    if evidence.period_start and evidence.period_end:
+        period = strings("report.period", start=_date(evidence.period_start), end=_date(evidence.period_end))
+        text = f"{text} {period}"
+    return text
+
+
+def _headline(headline: Headline, strings: Translator) -> str:
+    if headline.base is None:
+        return strings("report.headline.few", label=headline.label, threshold=MIN_GROUP_SIZE)
+    if headline.base == 0:
+        return strings("report.headline.none", label=headline.label)
+    base = format_count(headline.base)
+    share = headline.share
+    if headline.count is None or share is None:
+        count = count_text(strings, headline.count, None)
+        return strings("report.headline.no_share", label=headline.label, count=count, base=base)
+    return strings(
+        "report.headline",
+        label=headline.label,
+        count=format_count(headline.count),
+        base=base,
+        share=format_share(share),
+    )
+
+
+def _story_counts(evidence: Evidence, strings: Translator) -> str:
+    if evidence.stories_written is None:
+        written = strings("report.stories.few_written", threshold=MIN_GROUP_SIZE)
+    elif evidence.stories_written:
+        written = strings.plural("report.stories.written", _Count(evidence.stories_written))
+    else:
+        written = strings("report.stories.none_written")
+    if evidence.voice_notes is None:
+        voice = strings("report.stories.few_voice", threshold=MIN_GROUP_SIZE)
+    else:
+        voice = strings.plural("report.stories.voice", _Count(evidence.voice_notes))
+    return f"{written} {voice}"
+
+
+def _method(evidence: Evidence, strings: Translator) -> list[_Block]:
+    started = strings.plural("report.method.started", _Count(evidence.started))
+    completed = strings.plural("report.method.completed", _Count(evidence.completed))
+    if evidence.period_start and evidence.period_end:
+        period = strings("report.period", start=_date(evidence.period_start), end=_date(evidence.period_end))
+    else:
+        period = strings("report.method.no_period")
+    blocks: list[_Block] = [
+        _Heading(strings("report.method.heading"), 1, new_page=True),
+        _Text(strings("report.method.how")),
+        _Text(strings("report.method.survey", survey=evidence.survey_id, version=evidence.survey_version)),
+        _Heading(strings("report.method.respondents"), 2),
+        _Text(f"{started} {completed} {period}"),
+        _Heading(strings("report.method.languages"), 3),
+        _distribution_table(evidence.languages, strings, strings("report.table.language")),
+        _Text(_base_note(evidence.languages, strings, skipped=False), "small"),
+        _Heading(strings("report.method.areas"), 3),
+        _distribution_table(evidence.areas, strings, strings("report.table.area")),
+        _Text(_base_note(evidence.areas, strings, skipped=False), "small"),
+        _Heading(strings("report.method.ages"), 3),
+        _distribution_table(evidence.ages, strings, strings("report.table.age")),
+        _Text(_base_note(evidence.ages, strings, skipped=False), "small"),
+        _Heading(strings("report.method.selection.heading"), 2),
+        _Text(strings("report.method.selection")),
+        _Text(strings("report.method.partial")),
+        _Text(strings("report.method.shares")),
+        _Heading(strings("report.method.protection.heading"), 2),
+        _Text(strings("report.method.protection", threshold=MIN_GROUP_SIZE)),
+    ]
+    if evidence.notes:
+        blocks += [_Heading(strings("report.method.notes"), 2), _Bullets(evidence.notes)]
+    return blocks
+
+
+def _distribution_table(distribution: Distribution, strings: Translator, first: str) -> _Table:
+    return _Table(
+        (first, strings("report.table.count"), strings("report.table.share")),
+        tuple(_row(cell.label, cell.count, cell.share, strings) for cell in distribution.cells),
+    )
+
+
+def _row(label: str, count: int | None, share: float | None, strings: Translator) -> tuple[str, str, str]:
+    if count is None:
+        return (label, hidden_text(strings), "")  # no share for a hidden count
+    return (label, format_count(count), format_share(share) if share is not None else "")
+
+
+def _figure(value: int | None, strings: Translator) -> str:
+    return count_text(strings, value, None)
+
+
+def _base_note(distribution: Distribution, strings: Translator, *, skipped: bool = True) -> str:
+    base = _figure(distribution.base, strings)
+    if not skipped:
+        return strings("report.respondents_note", base=base)
+    return strings("report.base_note", base=base, skipped=_figure(distribution.skipped, strings))
+
+
+def _questions(evidence: Evidence, strings: Translator) -> list[_Block]:
+    blocks: list[_Block] = [
+        _Heading(strings("report.questions.heading"), 1, new_page=True),
+        _Text(strings("report.questions.intro")),
+    ]
+    for number, question in enumerate(evidence.questions, start=1):
+        blocks += [
+            _Heading(strings("report.question.heading", number=number, title=question.title), 2),
+            _distribution_table(question, strings, strings("report.table.option")),
+            _Text(_base_note(question, strings), "small"),
+        ]
+        if any(not cell.hidden for cell in question.cells):
+            blocks.append(
+                _Chart(
+                    partial(bar_chart, question, strings),
+                    strings("report.chart.description", title=question.title),
+                )
+            )
+        blocks.append(_Text(_question_sentence(question, strings)))
+    return blocks
+
+
+def _largest_shown(cells: Sequence[Cell]) -> Cell | None:
+    """The shown option with the largest count; the first in the survey's order on a tie."""
+    largest: Cell | None = None
+    for cell in cells:
+        if cell.count is not None and (largest is None or cell.count > (largest.count or 0)):
+            largest = cell
+    return largest
+
+
+def _question_sentence(question: Distribution, strings: Translator) -> str:
+    """One neutral sentence: how many of those who answered chose the largest shown option."""
+    if question.base is None:
+        return strings("report.question.few", threshold=MIN_GROUP_SIZE)
+    if question.base == 0:
+        return strings("report.question.none")
+    largest = _largest_shown(question.cells)
+    if largest is None or largest.count is None:
+        return strings("report.question.all_hidden")
+    key = "report.question.largest_multiple" if question.multiple else "report.question.largest"
+    return strings(
+        key,
+        base=format_count(question.base),
+        figure=count_text(strings, largest.count, largest.share),
+        option=largest.label,
+    )
+
+
+def _stories(evidence: Evidence, strings: Translator) -> list[_Block]:
+    blocks: list[_Block] = [
+        _Heading(strings("report.stories.heading"), 1, new_page=True),
+        _Text(strings("report.stories.intro")),
+        _Text(_story_counts(evidence, strings)),
+    ]
+    if not evidence.stories_written:
+        return blocks
+    blocks += [
+        _Heading(strings("report.stories.languages"), 2),
+        _distribution_table(evidence.story_languages, strings, strings("report.table.language")),
+        _Heading(strings("report.themes.method.heading"), 2),
+        _Text(strings("report.themes.method")),
+        _Text(strings("report.themes.limits")),
+    ]
+    if evidence.notes:
+        blocks.append(_Text(strings("report.themes.accuracy")))
+    if any(quote.translation for theme in evidence.themes for quote in theme.quotes):
+        if evidence.translation_provider:
+            note = strings("report.translation.provider", provider=evidence.translation_provider)
+        else:
+            note = strings("report.translation.note")
+        blocks.append(_Text(note))
+    blocks.append(_Heading(strings("report.themes.heading"), 2))
+    if not evidence.themes:
+        blocks.append(_Text(strings("report.themes.none")))
+        return blocks
+    blocks.append(
+        _Table(
+            (
+                strings("report.table.theme"),
+                strings("report.table.stories"),
+                strings("report.table.stories_share"),
+            ),
+            tuple(_row(theme.title, theme.count, theme.share, strings) for theme in evidence.themes),
+        )
+    )
+    if any(theme.count is not None for theme in evidence.themes):
+        blocks.append(
+            _Chart(
+                partial(theme_chart, evidence.themes, strings),
+                strings("report.chart.themes_description"),
+            )
+        )
+    for theme in evidence.themes:
+        blocks += _theme(theme, strings)
+    return blocks
+
+
+def _theme(theme: Theme, strings: Translator) -> list[_Block]:
+    blocks: list[_Block] = [_Heading(theme.title, 3)]
+    if theme.description:
+        blocks.append(_Text(theme.description))
+    if theme.count is None:
+        # Quotes would show that the hidden count is at least their number: leave them out.
+        blocks.append(_Text(strings("report.theme.hidden", threshold=MIN_GROUP_SIZE)))
+        return blocks
+    blocks.append(_Text(strings("report.theme.count", figure=count_text(strings, theme.count, theme.share))))
+    if theme.quotes:
+        blocks.append(_Text(strings("report.theme.quotes")))
+        blocks += [_quote(quote, strings) for quote in theme.quotes]
+    return blocks
+
+
+def _quote(quote: Quote, strings: Translator) -> _Quote:
+    translation = None
+    if quote.translation:
+        translation = strings("report.quote.translation", text=quote.translation)
+    return _Quote(
+        text=quote.text,
+        right_to_left=_right_to_left(quote.text),
+        source=strings("report.quote.language", language=quote.language_name),
+        translation=translation,
+    )
+
+
+def _right_to_left(text: str) -> bool:
+    """Whether most of the text's letters are written right to left (Arabic, Persian, Sorani)."""
+    right = left = 0
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            right += 1
+        elif kind == "L":
+            left += 1
+    return right > left
+
+
+def _date(iso: str) -> str:
+    """The date part of an ISO date or date and time: ``2026-11-27``."""
+    try:
+        return datetime.fromisoformat(iso).date().isoformat()
+    except ValueError:
+        return iso.split("T")[0]
+
+
+def _clean(text: str) -> str:
+    """The text without characters XML cannot hold (control characters, lone surrogates)."""
+    return "".join(
+        char
+        for char in text
+        if char in "\t\n"
+        or (ord(char) >= 0x20 and not 0xD800 <= ord(char) <= 0xDFFF and char not in "\ufffe\uffff")
+    )
+
+
+# Markdown.
+
+# Characters that would start Markdown formatting (or raw HTML) inside a text.
+_MARKDOWN_SPECIAL = str.maketrans({char: f"\\{char}" for char in "\\`*_[]<>#|~"})
+
+
+def _md(text: str) -> str:
+    """One line of text, Markdown's special characters escaped (no-break spaces kept)."""
+    return re.sub(r"[ \t\r\n]+", " ", _clean(text)).strip().translate(_MARKDOWN_SPECIAL)
+
+
+def _write_markdown(blocks: Sequence[_Block]) -> str:
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, _Heading):
+            parts.append(f"{'#' * (block.level + 1)} {_md(block.text)}")
+        elif isinstance(block, _Text):
+            if block.kind == "banner":
+                parts.append(f"> **{_md(block.text)}**")
+            elif block.kind == "banner_detail":
+                parts[-1] += f"\n>\n> {_md(block.text)}"  # in the banner's box
+            elif block.kind == "small":
+                parts.append(f"*{_md(block.text)}*")
+            else:
+                parts.append(_md(block.text))
+        elif isinstance(block, _Bullets):
+            parts.append("\n".join(f"- {_md(item)}" for item in block.items))
+        elif isinstance(block, _Table):
+            lines = [
+                "| " + " | ".join(_md(cell) for cell in block.header) + " |",
+                "| :-- | " + " | ".join("--:" for _ in block.header[1:]) + " |",
+            ]
+            lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in block.rows]
+            parts.append("\n".join(lines))
+        elif isinstance(block, _Quote):
+            parts.append(_markdown_quote(block))
+        # Charts: Markdown has the table instead.
+    return "\n\n".join(parts) + "\n"
+
+
+def _markdown_quote(quote: _Quote) -> str:
+    lines = []
+    for line in _clean(quote.text).splitlines():
+        if line.strip():
+            text = _md(line)
+            lines.append(f"> *{RLI}{text}{PDI}*" if quote.right_to_left else f"> *{text}*")
+    lines.append(f"> {_md(quote.source)}")
+    if quote.translation:
+        lines.append(f"> {_md(quote.translation)}")
+    return "\n>\n".join(lines)
+
+
+# Word.
+
+
+def _write_docx(blocks: Sequence[_Block], evidence: Evidence, strings: Translator) -> bytes:
+    document = Document()
+    _set_up(document, evidence, strings)
+    for block in blocks:
+        if isinstance(block, _Heading):
+            paragraph = document.add_heading(_clean(block.text), block.level)
+            if block.new_page:
+                paragraph.paragraph_format.page_break_before = True
+        elif isinstance(block, _Text):
+            _docx_text(document, block)
+        elif isinstance(block, _Bullets):
+            for item in block.items:
+                document.add_paragraph(_clean(item), style="List Bullet")
+        elif isinstance(block, _Table):
+            _docx_table(document, block)
+        elif isinstance(block, _Chart):
+            _docx_chart(document, block)
+        else:
+            _docx_quote(document, block)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _set_up(document: DocxDocument, evidence: Evidence, strings: Translator) -> None:
+    """A4 with 2.5 cm margins, Swedish as the language, near-black headings, the footer."""
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin = section.bottom_margin = Cm(2.5)
+
+    # Spelling and hyphenation in Swedish (the template's default is American English).
+    for lang in document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang"):
+        lang.set(qn("w:val"), "sv-SE")
+    document.styles["Normal"].font.size = Pt(11)
+    for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4"):
+        document.styles[name].font.color.rgb = NEAR_BLACK
+
+    title_key = "report.title_synthetic" if evidence.synthetic else "report.title"
+    properties = document.core_properties
+    properties.title = strings(title_key)
+    properties.author = properties.last_modified_by = strings("report.author")
+    properties.language = "sv-SE"
+    properties.revision = 1
+    try:
+        created = datetime.fromisoformat(evidence.generated_at)
+    except ValueError:
+        created = None
+    if created is not None:
+        # The document's properties are in UTC; a time without a zone is taken as it stands.
+        if created.tzinfo is not None:
+            created = created.astimezone(UTC).replace(tzinfo=None)
+        properties.created = properties.modified = created
+
+    if evidence.synthetic:
+        header = section.header.paragraphs[0]
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        header.add_run(strings("report.synthetic.banner")).bold = True
+
+    # "… Sida {page}": the page number is a field that Word fills in on each page.
+    marker = "\x00"
+    footer_text = strings("report.footer", date=_date(evidence.generated_at), page=marker)
+    before, _, after = footer_text.partition(marker)
+    document.styles["Footer"].font.size = Pt(9)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run(before)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    number = OxmlElement("w:t")
+    number.text = "1"
+    run.append(number)
+    field.append(run)
+    footer._p.append(field)
+    if after:
+        footer.add_run(after)
+
+
+def _paragraph_property(paragraph: Paragraph, element: OxmlElement) -> None:
+    """Add a property to a paragraph, in the place the schema requires."""
+    name = "w:" + element.tag.rsplit("}", 1)[-1]
+    successors = PARAGRAPH_PROPERTIES[PARAGRAPH_PROPERTIES.index(name) + 1 :]
+    paragraph._p.get_or_add_pPr().insert_element_before(element, *successors)
+
+
+def _docx_text(document: DocxDocument, block: _Text) -> None:
+    paragraph = document.add_paragraph()
+    run = paragraph.add_run(_clean(block.text))
+    if block.kind == "subtitle":
+        run.font.size = Pt(13)
+    elif block.kind == "small":
+        run.font.size = Pt(9.5)
+    elif block.kind in ("banner", "banner_detail"):
+        if block.kind == "banner":
+            run.bold = True
+            run.font.size = Pt(16)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        # The same border on the banner and its detail: Word draws one box around both.
+        borders = OxmlElement("w:pBdr")
+        for side in ("top", "left", "bottom", "right"):
+            border = OxmlElement(f"w:{side}")
+            border.set(qn("w:val"), "single")
+            border.set(qn("w:sz"), "12")
+            border.set(qn("w:space"), "4")
+            border.set(qn("w:color"), "000000")
+            borders.append(border)
+        _paragraph_property(paragraph, borders)
+        shading = OxmlElement("w:shd")
+        shading.set(qn("w:val"), "clear")
+        shading.set(qn("w:color"), "auto")
+        shading.set(qn("w:fill"), BANNER_FILL)
+        _paragraph_property(paragraph, shading)
+        if block.kind == "banner":
+            paragraph.paragraph_format.space_after = Pt(0)
+
+
+def _docx_table(document: DocxDocument, block: _Table) -> None:
+    table = document.add_table(rows=1 + len(block.rows), cols=len(block.header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    figure_width = Cm(3.5)
+    widths = [TEXT_WIDTH - figure_width * (len(block.header) - 1)] + [figure_width] * (len(block.header) - 1)
+    # The header row repeats on each page the table runs over.
+    header_row = table.rows[0]
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header_row._tr.get_or_add_trPr().append(repeat)
+    for row, values in zip(table.rows, (block.header, *block.rows), strict=True):
+        for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+            cell.width = widths[index]
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            run = paragraph.add_run(_clean(value))
+            if row is header_row:
+                run.bold = True
+            if index:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    document.add_paragraph()  # space after the table
+
+
+def _docx_chart(document: DocxDocument, block: _Chart) -> None:
+    shape = document.add_picture(io.BytesIO(block.draw()), width=TEXT_WIDTH)
+    # Alternative text for screen readers.
+    for properties in shape._inline.xpath("wp:docPr"):
+        properties.set("descr", _clean(block.description))
+
+
+def _docx_quote(document: DocxDocument, block: _Quote) -> None:
+    paragraph = document.add_paragraph(style="Quote")
+    layout = paragraph.paragraph_format
+    layout.left_indent = layout.right_indent = Cm(1)
+    layout.space_after = Pt(2)
+    layout.keep_with_next = True  # the quote stays with its language and translation
+    run = paragraph.add_run(_clean(block.text))
+    run.italic = True
+    if block.right_to_left:
+        # The paragraph runs right to left in Word; its runs are right-to-left (complex script)
+        # text, which takes its italics from the complex-script setting.
+        _paragraph_property(paragraph, OxmlElement("w:bidi"))
+        run.font.rtl = True
+        run.font.cs_italic = True
+    source = document.add_paragraph()
+    source.paragraph_format.left_indent = Cm(1)
+    source.paragraph_format.keep_with_next = bool(block.translation)
+    source.add_run(_clean(block.source)).font.size = Pt(9.5)
+    if block.translation:
+        translation = document.add_paragraph()
+        translation.paragraph_format.left_indent = Cm(1)
+        translation.add_run(_clean(block.translation))
