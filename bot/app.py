@@ -12,10 +12,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
+from bot.admin import AdminService
+from bot.analysis import EvidenceService, Labels
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
 from bot.flood import FloodGuard
-from bot.i18n import ALIASES, SOURCE_LANGUAGE, Translations
+from bot.i18n import ALIASES, SOURCE_LANGUAGE, CatalogueError, Translations, Translator
 from bot.language import detect
 from bot.metrics import metrics_app
 from bot.pseudonym import Pseudonymizer, load_or_create_key
@@ -24,8 +26,10 @@ from bot.scrub import scrub
 from bot.service import SurveyService
 from bot.survey import Survey, load_survey
 from bot.telegram_request import CONNECTION_POOL_SIZE, telegram_requests
+from bot.themes import TAGGING_QUALITY_FILE, ThemeListError, ThemeTagger
+from bot.translation import provider_from_settings
 from bot.updates import PerResidentUpdateProcessor
-from storage import Database, Repository
+from storage import Database, EvidenceQueries, Repository
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,11 @@ async def open_services(settings: Settings) -> Services:
     """Connect and migrate the database and load survey, catalogues and the pseudonym key."""
     survey = load_survey(settings.survey_file)
     translations = load_translations(settings, survey)
+    tagger = load_tagger(settings)
+    admin_strings = _staff_catalogue(settings, "admin")
+    report_strings = _staff_catalogue(settings, "report")
+    quote_translator = provider_from_settings(settings)
+    # Everything that can fail on a file is loaded above: from here on a database is open.
     database = Database(settings.database_path)
     await database.connect()
     await database.migrate()
@@ -53,14 +62,41 @@ async def open_services(settings: Settings) -> Services:
         settings.data_dir,
         settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None,
     )
+    repository = Repository(database)
+    evidence = EvidenceService(
+        EvidenceQueries(database),
+        survey,
+        Labels(survey=translations.translator("sv"), admin=admin_strings),
+        tagger,
+        scrub=scrub,
+        quote_translator=quote_translator,
+        tagging_quality=settings.locales_dir / "themes" / TAGGING_QUALITY_FILE,
+    )
     return Services(
         settings=settings,
         database=database,
         survey=survey,
         translations=translations,
-        surveys=SurveyService(Repository(database), survey, scrub=scrub),
+        surveys=SurveyService(repository, survey, scrub=scrub, tagger=tagger),
         pseudonymize=Pseudonymizer(key),
+        admin=AdminService(settings.admin_ids, evidence, repository, report_strings),
+        admin_strings=admin_strings,
     )
+
+
+def _staff_catalogue(settings: Settings, name: str) -> Translator:
+    """The Swedish texts staff read (admin commands, the report): ``locales/<name>/sv.po``."""
+    try:
+        return Translations.load(settings.locales_dir / name).translator("sv")
+    except CatalogueError as error:
+        raise StartupError(f"{name} catalogue: {error}") from None
+
+
+def load_tagger(settings: Settings) -> ThemeTagger:
+    try:
+        return ThemeTagger.load(settings.locales_dir / "themes")
+    except ThemeListError as error:
+        raise StartupError(f"theme keyword lists: {error}") from None
 
 
 def build_application(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.admin import AdminService
 from bot.config import Settings
 from bot.i18n import Translations, Translator
 from bot.metrics import Metrics
@@ -27,6 +28,9 @@ class Services:
     translations: Translations
     surveys: SurveyService
     pseudonymize: Pseudonymizer
+    admin: AdminService
+    # Swedish texts for the municipality's staff (locales/admin).
+    admin_strings: Translator
     metrics: Metrics = field(default_factory=Metrics)
 
 

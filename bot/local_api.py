@@ -870,12 +870,22 @@ class LocalBotApi:
         entry = self._methods.get(method.lower())
         return entry[0] if entry else method
 
-    async def dispatch(self, method: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    async def dispatch(
+        self,
+        method: str,
+        form: dict[str, str],
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call without HTTP: ``form`` holds the values as they would be
-        sent on the wire (JSON-encoded except for plain text fields). Returns the HTTP status
-        and the JSON payload. Lets tests run the real bot with no socket at all."""
+        sent on the wire (JSON-encoded except for plain text fields), ``files`` any uploads as
+        (file name, bytes, MIME type). Returns the HTTP status and the JSON payload. Lets
+        tests run the real bot with no socket at all."""
         params: Params = {key: self._decode_value(key, value) for key, value in form.items()}
-        return await self._call(method, params, {})
+        uploads = {
+            name: _Upload(filename=filename, content_type=mime_type, data=data)
+            for name, (filename, data, mime_type) in (files or {}).items()
+        }
+        return await self._call(method, params, uploads)
 
     async def _call(
         self, method: str, params: Params, uploads: dict[str, _Upload]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from bot.language import detect
 from bot.survey import Question, QuestionKind, Survey
+from bot.themes import ThemeTagger
 from storage import Answer, Response, Stage, Story
 from storage.interface import ResponseStore
 
@@ -88,11 +89,13 @@ class SurveyService:
         *,
         clock: Callable[[], str] = utc_now,
         scrub: Callable[[str], str] = lambda text: text,
+        tagger: ThemeTagger | None = None,
     ) -> None:
         self.repository = repository
         self.survey = survey
         self._clock = clock
         self._scrub = scrub
+        self._tagger = tagger
 
     async def find(self, respondent: str) -> Response | None:
         return await self.repository.find_response(respondent, self.survey.id)
@@ -272,6 +275,7 @@ class SurveyService:
     ) -> Progress:
         following = self.survey.next_question(question.id)
         now = self._clock()
+        tagged = text is not None and self._tagger is not None
         await self.repository.save_story(
             response.id,
             text=text,
@@ -280,6 +284,8 @@ class SurveyService:
             language=language,
             next_question=following.id if following else None,
             now=now,
+            themes=self._tagger.tag(text, language) if tagged else (),
+            themes_version=self._tagger.version if tagged else None,
         )
         return Progress(self._advanced(response, following, now), following)
 

@@ -69,6 +69,16 @@ class Question(BaseModel):
         return tuple(option.code for option in self.options)
 
 
+class Headline(BaseModel):
+    """A share the needs analysis rests on: respondents who chose any of ``options``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=CODE_PATTERN)
+    question: str = Field(pattern=CODE_PATTERN)
+    options: tuple[str, ...] = Field(min_length=1)
+
+
 class Survey(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,6 +87,10 @@ class Survey(BaseModel):
     # Bumped whenever the consent text changes materially; stored with each agreement.
     consent_version: str = Field(pattern=r"^[0-9A-Za-z._-]{1,16}$")
     questions: tuple[Question, ...]
+    # Shown first to admins, in this order; their wording is in the admin catalogue.
+    headlines: tuple[Headline, ...] = ()
+    # Single-choice questions admins may break figures down by, besides the survey language.
+    groupings: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _check_questions(self) -> Survey:
@@ -85,6 +99,17 @@ class Survey(BaseModel):
             raise ValueError("the survey has no questions")
         if len(set(ids)) != len(ids):
             raise ValueError("question ids must be unique")
+        for headline in self.headlines:
+            question = self.question(headline.question)
+            if question is None or question.kind is QuestionKind.FREE_TEXT:
+                raise ValueError(f"headline {headline.id!r}: no choice question {headline.question!r}")
+            unknown = set(headline.options) - set(question.option_codes)
+            if unknown:
+                raise ValueError(f"headline {headline.id!r}: unknown options {', '.join(sorted(unknown))}")
+        for grouping in self.groupings:
+            question = self.question(grouping)
+            if question is None or question.kind is not QuestionKind.SINGLE:
+                raise ValueError(f"grouping {grouping!r} must be a single-choice question")
         return self
 
     def question(self, question_id: str) -> Question | None:

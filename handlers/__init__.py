@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import resident
+from handlers import admin, resident
 from handlers.errors import on_error
 
 RESIDENT_COMMANDS = ("start", "language", "mydata", "delete", "cancel", "help")
@@ -33,6 +33,14 @@ def register(application: Application) -> None:
         "help": resident.show_help,
     }
     for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    admin_commands = {
+        "summary": admin.summary,
+        "stats": admin.stats,
+        "export": admin.export,
+        "report": admin.report,
+    }
+    for name, callback in admin_commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CallbackQueryHandler(resident.on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, resident.on_unknown_command))

@@ -100,6 +100,9 @@ async def show_help(update: Update, context: BotContext) -> None:
     """/help: the commands a resident can use."""
     _, _, t = await resident(update, context)
     await send(update, context, views.say(t, t("help.text")))
+    user = update.effective_user
+    if context.services.admin.is_admin(user.id if user else None):
+        await send(update, context, views.Reply(context.services.admin_strings("admin.help")))
 
 
 async def my_data(update: Update, context: BotContext) -> None:

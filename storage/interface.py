@@ -59,7 +59,10 @@ class ResponseStore(Protocol):
         language: str | None,
         next_question: str | None,
         now: str,
-    ) -> None: ...
+        themes: Sequence[str] = (),
+        themes_version: str | None = None,
+    ) -> None:
+        """The story, its themes and the resident's next place, in one transaction."""
 
     async def advance(self, response_id: int, next_question: str | None, now: str) -> None: ...
 

@@ -52,4 +52,33 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX responses_stage ON responses (survey_id, stage)",
         ],
     ),
+    (
+        "0002_themes_audit_meta",
+        [
+            # Themes found in a story, filled when the story is stored; ``themes_version`` says
+            # which keyword lists found them, so that changed lists can be applied again.
+            """
+            CREATE TABLE story_themes (
+                response_id INTEGER NOT NULL REFERENCES stories (response_id) ON DELETE CASCADE,
+                theme TEXT NOT NULL,
+                PRIMARY KEY (theme, response_id)
+            ) WITHOUT ROWID
+            """,
+            "ALTER TABLE stories ADD COLUMN themes_version TEXT",
+            # Every admin action on the evidence: what, when and by whom (a pseudonym, or "cli").
+            """
+            CREATE TABLE admin_audit (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT ''
+            )
+            """,
+            # Facts about the database itself, e.g. that it holds synthetic demo data.
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            # Counting answers by question and option reads this index alone.
+            "CREATE INDEX answers_by_question ON answers (question_id, option_codes, skipped, response_id)",
+        ],
+    ),
 ]

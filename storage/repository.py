@@ -176,16 +176,25 @@ class Repository:
         language: str | None,
         next_question: str | None,
         now: str,
+        themes: Sequence[str] = (),
+        themes_version: str | None = None,
     ) -> None:
         async with self.database.transaction() as connection:
             await connection.execute(
                 "INSERT INTO stories (response_id, text, voice_file_id, voice_duration, language, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (response_id) DO UPDATE SET "
+                "created_at, themes_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (response_id) DO UPDATE SET "
                 "text = excluded.text, voice_file_id = excluded.voice_file_id, "
                 "voice_duration = excluded.voice_duration, language = excluded.language, "
-                "created_at = excluded.created_at",
-                (response_id, text, voice_file_id, voice_duration, language, now),
+                "created_at = excluded.created_at, themes_version = excluded.themes_version",
+                (response_id, text, voice_file_id, voice_duration, language, now, themes_version),
             )
+            await connection.execute("DELETE FROM story_themes WHERE response_id = ?", (response_id,))
+            if themes:
+                await connection.executemany(
+                    "INSERT INTO story_themes (response_id, theme) VALUES (?, ?)",
+                    [(response_id, theme) for theme in themes],
+                )
             await connection.execute(*_advance_statement(response_id, next_question, now))
 
     async def advance(self, response_id: int, next_question: str | None, now: str) -> None:
@@ -266,3 +275,264 @@ class Repository:
             (survey_id,),
         )
         return (int(row["started"]), int(row["completed"])) if row else (0, 0)
+
+
+# Consented responses of one survey: the population every figure for admins is drawn from.
+_COUNTED = "r.survey_id = ? AND r.consented_at IS NOT NULL"
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    started: int
+    completed: int
+    first_consent: str | None
+    last_consent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCount:
+    """How many respondents gave one combination of options (or skipped) to one question."""
+
+    question_id: str
+    option_codes: tuple[str, ...]
+    skipped: bool
+    respondents: int
+    # The group the count belongs to when counts are broken down; None when they are not.
+    group: str | None = None
+
+
+class EvidenceQueries:
+    """Aggregates for admins, computed by SQLite: only counts and a few quotes leave the
+    database, never every row."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def totals(self, survey_id: str) -> Totals:
+        row = await self.database.fetchone(
+            "SELECT COUNT(*) AS started, COUNT(r.completed_at) AS completed, "
+            f"MIN(r.consented_at) AS first, MAX(r.consented_at) AS last FROM responses r WHERE {_COUNTED}",
+            (survey_id,),
+        )
+        assert row is not None
+        return Totals(int(row["started"]), int(row["completed"]), row["first"], row["last"])
+
+    async def survey_versions(self, survey_id: str) -> list[tuple[str, int]]:
+        rows = await self.database.fetchall(
+            f"SELECT r.survey_version AS version, COUNT(*) AS n FROM responses r WHERE {_COUNTED} "
+            "GROUP BY r.survey_version ORDER BY r.survey_version",
+            (survey_id,),
+        )
+        return [(row["version"], int(row["n"])) for row in rows]
+
+    async def by_language(self, survey_id: str) -> dict[str, int]:
+        """Respondents by the language they used the survey in."""
+        rows = await self.database.fetchall(
+            f"SELECT COALESCE(r.language, '') AS language, COUNT(*) AS n FROM responses r "
+            f"WHERE {_COUNTED} GROUP BY 1",
+            (survey_id,),
+        )
+        return {row["language"]: int(row["n"]) for row in rows}
+
+    async def answer_counts(self, survey_id: str, question_id: str | None = None) -> list[AnswerCount]:
+        """Respondents per question and combination of options chosen."""
+        only = " AND a.question_id = ?" if question_id else ""
+        rows = await self.database.fetchall(
+            "SELECT a.question_id, a.option_codes, a.skipped, COUNT(*) AS n FROM answers a "
+            f"JOIN responses r ON r.id = a.response_id WHERE {_COUNTED}{only} "
+            "GROUP BY a.question_id, a.option_codes, a.skipped",
+            (survey_id, question_id) if question_id else (survey_id,),
+        )
+        return [
+            AnswerCount(row["question_id"], _split(row["option_codes"]), bool(row["skipped"]), int(row["n"]))
+            for row in rows
+        ]
+
+    async def answer_counts_by(self, survey_id: str, question_id: str, grouping: str) -> list[AnswerCount]:
+        """One question's counts per group: ``grouping`` is "language" or the id of a
+        single-choice question (area, age). A respondent who skipped or did not reach the
+        grouping question is in group ""."""
+        if grouping == "language":
+            group_sql, join, parameters = "COALESCE(r.language, '')", "", (survey_id, question_id)
+        else:
+            group_sql = "CASE WHEN g.skipped = 0 THEN g.option_codes ELSE '' END"
+            join = "LEFT JOIN answers g ON g.response_id = a.response_id AND g.question_id = ? "
+            parameters = (grouping, survey_id, question_id)
+        rows = await self.database.fetchall(
+            f"SELECT {group_sql} AS grp, a.option_codes, a.skipped, COUNT(*) AS n FROM answers a "
+            f"JOIN responses r ON r.id = a.response_id {join}WHERE {_COUNTED} AND a.question_id = ? "
+            "GROUP BY 1, 2, 3",
+            parameters,
+        )
+        return [
+            AnswerCount(
+                question_id,
+                _split(row["option_codes"]),
+                bool(row["skipped"]),
+                int(row["n"]),
+                row["grp"] or "",
+            )
+            for row in rows
+        ]
+
+    async def group_sizes(self, survey_id: str, grouping: str) -> dict[str, int]:
+        """Respondents per group of a single-choice question; "" for skipped or not reached."""
+        rows = await self.database.fetchall(
+            "SELECT CASE WHEN g.skipped = 0 THEN g.option_codes ELSE '' END AS grp, COUNT(*) AS n "
+            "FROM responses r LEFT JOIN answers g ON g.response_id = r.id AND g.question_id = ? "
+            f"WHERE {_COUNTED} GROUP BY 1",
+            (grouping, survey_id),
+        )
+        return {(row["grp"] or ""): int(row["n"]) for row in rows}
+
+    async def story_counts(self, survey_id: str) -> tuple[int, int]:
+        """Written stories and voice notes."""
+        row = await self.database.fetchone(
+            "SELECT COUNT(s.text) AS written, COUNT(s.voice_file_id) AS voice FROM stories s "
+            f"JOIN responses r ON r.id = s.response_id WHERE {_COUNTED}",
+            (survey_id,),
+        )
+        assert row is not None
+        return int(row["written"]), int(row["voice"])
+
+    async def story_languages(self, survey_id: str) -> dict[str, int]:
+        rows = await self.database.fetchall(
+            "SELECT COALESCE(s.language, '') AS language, COUNT(*) AS n FROM stories s "
+            f"JOIN responses r ON r.id = s.response_id WHERE {_COUNTED} AND s.text IS NOT NULL GROUP BY 1",
+            (survey_id,),
+        )
+        return {row["language"]: int(row["n"]) for row in rows}
+
+    async def theme_counts(self, survey_id: str) -> dict[str, int]:
+        rows = await self.database.fetchall(
+            "SELECT t.theme, COUNT(*) AS n FROM story_themes t JOIN responses r ON r.id = t.response_id "
+            f"WHERE {_COUNTED} GROUP BY t.theme",
+            (survey_id,),
+        )
+        return {row["theme"]: int(row["n"]) for row in rows}
+
+    async def quote_candidates(
+        self, survey_id: str, theme: str, *, limit: int, min_length: int = 40, max_length: int = 400
+    ) -> list[tuple[str, str]]:
+        """Stories with a theme, as (text, language), in an order that is fixed but unrelated
+        to when they were given."""
+        rows = await self.database.fetchall(
+            "SELECT s.text, COALESCE(s.language, '') AS language FROM story_themes t "
+            "JOIN stories s ON s.response_id = t.response_id JOIN responses r ON r.id = t.response_id "
+            f"WHERE {_COUNTED} AND t.theme = ? AND length(s.text) BETWEEN ? AND ? "
+            "ORDER BY (s.response_id * 2654435761) % 4294967291 LIMIT ?",
+            (survey_id, theme, min_length, max_length, limit),
+        )
+        return [(row["text"], row["language"]) for row in rows]
+
+    async def stories_to_tag(self, version: str, *, limit: int) -> list[tuple[int, str, str | None]]:
+        """Written stories whose themes were found by other keyword lists than ``version``."""
+        rows = await self.database.fetchall(
+            "SELECT response_id, text, language FROM stories WHERE text IS NOT NULL "
+            "AND (themes_version IS NULL OR themes_version != ?) LIMIT ?",
+            (version, limit),
+        )
+        return [(row["response_id"], row["text"], row["language"]) for row in rows]
+
+    async def set_story_themes(self, tagged: Sequence[tuple[int, Sequence[str]]], version: str) -> None:
+        async with self.database.transaction() as connection:
+            ids = [(response_id,) for response_id, _ in tagged]
+            await connection.executemany("DELETE FROM story_themes WHERE response_id = ?", ids)
+            await connection.executemany(
+                "INSERT INTO story_themes (response_id, theme) VALUES (?, ?)",
+                [(response_id, theme) for response_id, themes in tagged for theme in themes],
+            )
+            await connection.executemany(
+                "UPDATE stories SET themes_version = ? WHERE response_id = ?",
+                [(version, response_id) for response_id, _ in tagged],
+            )
+
+    async def record_admin_action(self, actor: str, action: str, detail: str, now: str) -> None:
+        await self.database.execute(
+            "INSERT INTO admin_audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (now, actor, action, detail),
+        )
+
+    async def admin_actions(self) -> list[tuple[str, str, str, str]]:
+        rows = await self.database.fetchall("SELECT at, actor, action, detail FROM admin_audit ORDER BY id")
+        return [(row["at"], row["actor"], row["action"], row["detail"]) for row in rows]
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self.database.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return row["value"] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.database.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewResponse:
+    """A complete response written in one go (synthetic demo data)."""
+
+    respondent: str
+    survey_id: str
+    survey_version: str
+    consent_version: str
+    language: str
+    started_at: str
+    completed_at: str | None
+    # (question id, option codes, skipped)
+    answers: tuple[tuple[str, tuple[str, ...], bool], ...]
+    story: tuple[str, str] | None = None  # (text, language)
+    story_themes: tuple[str, ...] = ()
+
+
+async def import_responses(
+    database: Database, responses: Sequence[NewResponse], themes_version: str | None
+) -> None:
+    """Write many responses in one transaction: all of them or, after a failure, none.
+    Ids are given here so that each table takes one statement for the whole batch."""
+    async with database.transaction() as connection:
+        cursor = await connection.execute("SELECT COALESCE(MAX(id), 0) FROM responses")
+        row = await cursor.fetchone()
+        first_id = int(row[0]) + 1 if row else 1
+        ids = range(first_id, first_id + len(responses))
+        await connection.executemany(
+            "INSERT INTO responses (id, respondent, survey_id, survey_version, language, stage, "
+            "consent_version, consented_at, started_at, updated_at, completed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    response_id,
+                    r.respondent,
+                    r.survey_id,
+                    r.survey_version,
+                    r.language,
+                    Stage.DONE if r.completed_at else Stage.QUESTIONS,
+                    r.consent_version,
+                    r.started_at,
+                    r.started_at,
+                    r.completed_at or r.started_at,
+                    r.completed_at,
+                )
+                for response_id, r in zip(ids, responses, strict=True)
+            ],
+        )
+        await connection.executemany(
+            "INSERT INTO answers (response_id, question_id, option_codes, skipped, survey_version, "
+            "answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (response_id, question, _join(codes), int(skipped), r.survey_version, r.started_at)
+                for response_id, r in zip(ids, responses, strict=True)
+                for question, codes, skipped in r.answers
+            ],
+        )
+        told = [(response_id, r) for response_id, r in zip(ids, responses, strict=True) if r.story]
+        await connection.executemany(
+            "INSERT INTO stories (response_id, text, language, created_at, themes_version) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(response_id, *r.story, r.started_at, themes_version) for response_id, r in told if r.story],
+        )
+        await connection.executemany(
+            "INSERT INTO story_themes (response_id, theme) VALUES (?, ?)",
+            [(response_id, theme) for response_id, r in told for theme in r.story_themes],
+        )

@@ -49,7 +49,14 @@ class OfflineRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.json_parameters) if request_data else {}
-        status, payload = await self.api.dispatch(api_method, params)
+        files = None
+        if request_data and request_data.contains_files:
+            files = {
+                name: (value[0], value[1], value[2])
+                for name, value in request_data.multipart_data.items()
+                if isinstance(value, tuple)
+            }
+        status, payload = await self.api.dispatch(api_method, params, files)
         return status, json.dumps(payload).encode()
 
 

@@ -274,8 +274,10 @@ class RecordingApi(LocalBotApi):
         super().__init__(token=TOKEN, bot_username=BOT_USERNAME)
         self.answers: list[tuple[str, dict[str, str], int, dict[str, Any]]] = []
 
-    async def dispatch(self, method: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        status, payload = await super().dispatch(method, form)
+    async def dispatch(
+        self, method: str, form: dict[str, str], files: dict[str, tuple[str, bytes, str]] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        status, payload = await super().dispatch(method, form, files)
         self.answers.append((method, dict(form), status, payload))
         return status, payload
 

@@ -1,0 +1,86 @@
+"""What admins can do, in one place: who counts as an admin, and each action with its audit
+record. Handlers and the command line both go through here."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from bot.analysis import MUNICIPALITY_TIME, EvidenceService
+from bot.evidence import CrossTable, Distribution, Evidence
+from bot.export import write_csv
+from bot.i18n import Translator
+from storage.repository import Repository
+
+ReportFormat = Literal["docx", "md"]
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    made: str  # the date, in the municipality's time
+    count: int = 0
+
+
+class AdminService:
+    def __init__(
+        self,
+        admin_ids: frozenset[int],
+        evidence: EvidenceService,
+        repository: Repository,
+        report_strings: Translator,
+    ) -> None:
+        self._admin_ids = admin_ids
+        self.evidence = evidence
+        self._repository = repository
+        self._report_strings = report_strings
+
+    def is_admin(self, telegram_user_id: int | None) -> bool:
+        return telegram_user_id is not None and telegram_user_id in self._admin_ids
+
+    @staticmethod
+    def _stamp() -> str:
+        return datetime.now(UTC).astimezone(MUNICIPALITY_TIME).strftime("%Y-%m-%d")
+
+    async def summary(self, actor: str) -> Evidence:
+        await self.evidence.record(actor, "summary")
+        return await self.evidence.summary()
+
+    async def stats(self, actor: str, question_id: str, grouping: str | None) -> Distribution | CrossTable:
+        # Validated before recording, so the audit holds only real questions and groupings.
+        result = (
+            await self.evidence.cross_table(question_id, grouping)
+            if grouping
+            else await self.evidence.distribution(question_id)
+        )
+        await self.evidence.record(
+            actor, "stats", f"{question_id} by {grouping}" if grouping else question_id
+        )
+        return result
+
+    async def export_csv(self, actor: str) -> Document:
+        buffer = io.StringIO()
+        count = await write_csv(self._repository, self.evidence.survey, buffer, bom=True)
+        await self.evidence.record(actor, "export", f"{count} responses")
+        made = self._stamp()
+        return Document(f"svar-{made}.csv", buffer.getvalue().encode("utf-8"), made, count)
+
+    async def report(self, actor: str, fmt: ReportFormat = "docx") -> Document:
+        from bot.report import render_docx, render_markdown
+
+        evidence = await self.evidence.evidence()
+        # Charts and the document take a moment of CPU: build them off the event loop so the
+        # bot keeps answering residents meanwhile.
+        if fmt == "docx":
+            content = await asyncio.to_thread(render_docx, evidence, self._report_strings)
+        else:
+            text = await asyncio.to_thread(render_markdown, evidence, self._report_strings)
+            content = text.encode("utf-8")
+        await self.evidence.record(actor, "report", fmt)
+        prefix = "syntetisk-" if evidence.synthetic else ""
+        made = self._stamp()
+        return Document(f"{prefix}remissunderlag-{made}.{fmt}", content, made, evidence.started)

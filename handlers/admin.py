@@ -1,0 +1,104 @@
+"""Admin commands. To anyone not listed in ADMIN_IDS they do not exist: the answer is the
+one any unknown command gets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
+from telegram import InputFile, Update
+
+from bot import admin_views
+from bot.analysis import UnknownGrouping, UnknownQuestion
+from bot.context import BotContext
+from bot.evidence import CrossTable
+from bot.views import Reply
+from handlers import resident
+from handlers.common import send
+
+logger = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = ("summary", "stats", "export", "report")
+
+Handler = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def admins_only(command: str) -> Callable[[Handler], Handler]:
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(update: Update, context: BotContext) -> None:
+            user = update.effective_user
+            if not context.services.admin.is_admin(user.id if user else None):
+                # Neither the id nor the message: only that someone tried.
+                logger.warning("admin command /%s refused: sender is not an admin", command)
+                await resident.on_unknown_command(update, context)
+                return
+            await handler(update, context)
+
+        return guarded
+
+    return decorate
+
+
+def _actor(update: Update, context: BotContext) -> str:
+    assert update.effective_user is not None
+    return context.respondent(update.effective_user.id)
+
+
+@admins_only("summary")
+async def summary(update: Update, context: BotContext) -> None:
+    evidence = await context.services.admin.summary(_actor(update, context))
+    await send(update, context, admin_views.summary(context.services.admin_strings, evidence))
+
+
+@admins_only("stats")
+async def stats(update: Update, context: BotContext) -> None:
+    t = context.services.admin_strings
+    service = context.services.admin
+    questions = ", ".join(service.evidence.question_ids)
+    groupings = ", ".join(service.evidence.groupings)
+    words = [word.lower() for word in (context.args or []) if word.lower() != "by"]
+    if not words or len(words) > 2:
+        await send(update, context, Reply(t("admin.stats.usage", questions=questions, groupings=groupings)))
+        return
+    question, grouping = words[0], (words[1] if len(words) == 2 else None)
+    try:
+        result = await service.stats(_actor(update, context), question, grouping)
+    except UnknownQuestion:
+        text = t("admin.stats.unknown_question", question=question, questions=questions)
+        await send(update, context, Reply(text))
+        return
+    except UnknownGrouping:
+        text = t("admin.stats.unknown_grouping", grouping=grouping, groupings=groupings)
+        await send(update, context, Reply(text))
+        return
+    if isinstance(result, CrossTable):
+        await send(update, context, admin_views.cross_table(t, result))
+    else:
+        await send(update, context, admin_views.distribution(t, result))
+
+
+@admins_only("export")
+async def export(update: Update, context: BotContext) -> None:
+    t = context.services.admin_strings
+    document = await context.services.admin.export_csv(_actor(update, context))
+    assert update.effective_chat is not None
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(document.content, filename=document.filename),
+        caption=t("admin.export.caption", count=admin_views.number(document.count)),
+    )
+
+
+@admins_only("report")
+async def report(update: Update, context: BotContext) -> None:
+    t = context.services.admin_strings
+    await send(update, context, Reply(t("admin.report.working")))
+    document = await context.services.admin.report(_actor(update, context))
+    assert update.effective_chat is not None
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(document.content, filename=document.filename),
+        caption=t("admin.report.caption", date=document.made),
+    )

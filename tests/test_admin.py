@@ -1,0 +1,180 @@
+"""Admin commands through the real Application: who may use them, what they show, what is
+recorded, and that small groups stay hidden."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import docx
+import pytest
+
+from bot.config import Settings
+from bot.export import columns
+from bot.local_api import LocalBotApi
+from tests.support import Harness, Resident, close_harness, make_settings, open_harness
+from tests.test_survey_flow import answer_all, begin
+
+ADMIN = 9000
+OUTSIDER = 4242
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, admin_ids=frozenset({ADMIN}))
+
+
+@pytest.fixture
+async def harness(settings: Settings, api: LocalBotApi) -> AsyncIterator[Harness]:
+    harness = await open_harness(settings, api)
+    try:
+        yield harness
+    finally:
+        await close_harness(harness)
+
+
+async def command_with(resident: Resident, name: str, args: str = "") -> None:
+    await resident.api.send_command(resident.user_id, name, args, language_code=resident.language_code)
+    await resident.harness.deliver()
+
+
+def audit(harness: Harness) -> list[sqlite3.Row]:
+    connection = sqlite3.connect(harness.services.settings.database_path)
+    connection.row_factory = sqlite3.Row
+    try:
+        return connection.execute("SELECT at, actor, action, detail FROM admin_audit ORDER BY id").fetchall()
+    finally:
+        connection.close()
+
+
+async def residents_answer(harness: Harness, languages: list[str], story: str | None = None) -> None:
+    for number, language in enumerate(languages):
+        resident = harness.resident(2000 + number, language)
+        await begin(resident, language)
+        await answer_all(resident)
+        await resident.say(story or "Inget mer att tillägga, tack.")
+
+
+async def test_admin_commands_do_not_exist_for_others(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    outsider = harness.resident(OUTSIDER, "sv")
+    await outsider.command("nosuchcommand")
+    unknown = outsider.last_text()
+    for command in ("summary", "stats", "export", "report"):
+        with caplog.at_level(logging.WARNING):
+            await command_with(outsider, command, "frequency by area")
+        assert outsider.last_text() == unknown
+        assert f"admin command /{command} refused" in caplog.text
+    assert not any(m["document"] for m in outsider.messages())
+    assert str(OUTSIDER) not in caplog.text
+    assert "frequency by area" not in caplog.text
+    assert audit(harness) == []
+
+
+async def test_summary_shows_counts_and_hides_small_groups(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 6 + ["ar"])
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("summary")
+    text = admin.last_text()
+    assert "Påbörjade svar: 7" in text
+    assert "Fullständiga svar: 7" in text
+    # Everyone answered "could not go": 7 of 7 is shown, as the other side is empty.
+    assert "Skulle få svårare eller inte kunna ta sig till Liljeholmen: 7 av 7 (100\u00a0%)" in text
+    # One Arabic respondent: hidden, and Swedish with it, since 7 - 6 would give the one back.
+    assert "• arabiska: färre än 5" in text
+    assert "• svenska: färre än 5" in text
+    assert "Fittja: 7" in text
+    assert [row["action"] for row in audit(harness)] == ["summary"]
+
+
+async def test_stats_for_one_question_and_broken_down(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 5 + ["en"] * 5)
+    admin = harness.resident(ADMIN, "sv")
+    await command_with(admin, "stats", "frequency")
+    text = admin.last_text()
+    assert "Bas: 10 som besvarade frågan" in text
+    assert "• Minst en gång i månaden: 10 (100\u00a0%)" in text
+    await command_with(admin, "stats", "frequency by language")
+    text = admin.last_text()
+    assert "Uppdelat efter språk:" in text
+    assert "▸ svenska (5)" in text and "▸ engelska (5)" in text
+    await command_with(admin, "stats", "agencies by age")
+    assert "Flera svar möjliga" in admin.last_text()
+    details = [row["detail"] for row in audit(harness)]
+    assert details == ["frequency", "frequency by language", "agencies by age"]
+
+
+async def test_stats_answers_mistakes_politely(harness: Harness) -> None:
+    admin = harness.resident(ADMIN, "sv")
+    await command_with(admin, "stats", "")
+    assert "Skriv /stats och en fråga" in admin.last_text()
+    await command_with(admin, "stats", "shoesize")
+    assert "Det finns ingen fråga som heter ”shoesize”" in admin.last_text()
+    assert "frequency" in admin.last_text()
+    await command_with(admin, "stats", "frequency by shoesize")
+    assert "Det går inte att dela upp efter ”shoesize”" in admin.last_text()
+    assert audit(harness) == []
+
+
+async def test_export_is_a_csv_for_excel_with_the_cli_columns(harness: Harness) -> None:
+    await residents_answer(harness, ["sv", "so"])
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("export")
+    message = admin.last()
+    assert message["kind"] == "document"
+    assert message["document"]["file_name"].startswith("svar-")
+    data: bytes = message["document"]["data"]
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(rows[0]) == columns(harness.services.survey)
+    assert sorted(row["language"] for row in rows) == ["so", "sv"]
+    assert "2" in message["caption"]
+    assert [row["action"] for row in audit(harness)] == ["export"]
+
+
+async def test_report_is_a_word_document_and_audited(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 5, story="Jag behöver tolk för att förstå breven.")
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("report")
+    message = admin.last()
+    assert message["kind"] == "document"
+    assert message["document"]["file_name"].endswith(".docx")
+    document = docx.Document(io.BytesIO(message["document"]["data"]))
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert "Hallunda" in text
+    assert "SYNTETISKA" not in text
+    assert len(document.inline_shapes) >= len(harness.services.survey.choice_questions())
+    rows = audit(harness)
+    assert [row["action"] for row in rows] == ["report"]
+    # The actor is a pseudonym, never the admin's Telegram id.
+    assert rows[0]["actor"] == harness.services.pseudonymize(ADMIN)
+    assert str(ADMIN) not in rows[0]["actor"]
+
+
+async def test_admin_help_lists_admin_commands_only_for_admins(harness: Harness) -> None:
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("help")
+    assert "/summary" in admin.last_text()
+    outsider = harness.resident(OUTSIDER, "sv")
+    await outsider.command("help")
+    assert not any("/summary" in (m["text"] or "") for m in outsider.messages())
+
+
+async def test_stories_are_tagged_with_themes_when_told(harness: Harness) -> None:
+    resident: Resident = harness.resident(3001, "sv")
+    await begin(resident, "sv")
+    await answer_all(resident)
+    await resident.say("Jag förstår inte svenska och behöver tolk, och bussen dit tar en timme.")
+    connection = sqlite3.connect(harness.services.settings.database_path)
+    try:
+        themes = {row[0] for row in connection.execute("SELECT theme FROM story_themes")}
+        version = connection.execute("SELECT themes_version FROM stories").fetchone()[0]
+    finally:
+        connection.close()
+    assert {"language_barrier", "travel"} <= themes
+    assert version == harness.services.admin.evidence.tagger.version

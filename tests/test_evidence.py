@@ -1,0 +1,189 @@
+"""The figures admins get are the true counts (where shown), quotes are safe to show, and
+the synthetic-data and translation paths work end to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench.themes import LABELLED, load_labelled, quality
+from bot.analysis import EvidenceService
+from bot.app import open_services
+from bot.config import Settings
+from bot.demo import NotSyntheticError, fill
+from bot.export import export_text
+from bot.themes import TAGGING_QUALITY_FILE, ThemeTagger
+from bot.translation import LibreTranslateProvider
+from storage import Database
+from tests.support import PROJECT, make_settings, run_bot_command
+from tests.test_translation import FakeLibreTranslate
+
+RESPONSES = 400
+
+
+@pytest.fixture
+async def filled(tmp_path: Path) -> Settings:
+    settings = make_settings(tmp_path)
+    services = await open_services(settings)
+    try:
+        tagger = services.admin.evidence.tagger
+        await fill(services.database, services.survey, RESPONSES, tagger, seed=7)
+    finally:
+        await services.database.close()
+    return settings
+
+
+async def test_shown_counts_are_the_true_counts(filled: Settings) -> None:
+    services = await open_services(filled)
+    try:
+        evidence = await services.admin.evidence.evidence()
+        rows = list(
+            csv.DictReader(
+                io.StringIO(await export_text(services.surveys.repository, services.survey, "csv"))
+            )
+        )
+    finally:
+        await services.database.close()
+    assert evidence.synthetic
+    assert evidence.started == len(rows) == RESPONSES
+    assert evidence.completed == sum(row["state"] == "completed" for row in rows)
+    checked = 0
+    for distribution in evidence.questions:
+        answers = [row[distribution.key] for row in rows if row[distribution.key] not in ("", "skipped")]
+        skipped = sum(row[distribution.key] == "skipped" for row in rows)
+        assert distribution.base == len(answers)
+        assert distribution.skipped in (skipped, None)
+        chosen = Counter(code for answer in answers for code in answer.split(";"))
+        for cell in distribution.cells:
+            true = chosen[cell.code]
+            if cell.count is None:
+                continue
+            assert cell.count == true, (distribution.key, cell.code)
+            assert cell.share == pytest.approx(true / len(answers))
+            checked += 1
+    assert checked > 50
+    languages = Counter(row["language"] for row in rows)
+    for cell in evidence.languages.cells:
+        assert cell.count in (languages[cell.code], None)
+        if 0 < languages[cell.code] < 5:
+            assert cell.count is None
+    by_code = {h.key: h for h in evidence.headlines}
+    online = [row["online"] for row in rows if row["online"] not in ("", "skipped")]
+    assert by_code["not_online"].count == online.count("no")
+    assert by_code["not_online"].base == len(online)
+
+
+async def test_quotes_are_scrubbed_nameable_and_translated(filled: Settings) -> None:
+    fake = FakeLibreTranslate()
+    await fake.start()
+    services = await open_services(filled)
+    try:
+        service: EvidenceService = services.admin.evidence
+        # The same service, with a translation provider on this machine.
+        translating = EvidenceService(
+            service.queries,
+            service.survey,
+            service.labels,
+            service.tagger,
+            quote_translator=LibreTranslateProvider(fake.url, None, 5.0),
+        )
+        evidence = await translating.evidence()
+    finally:
+        await services.database.close()
+        await fake.stop()
+    quotes = [quote for theme in evidence.themes for quote in theme.quotes]
+    assert quotes, "synthetic stories should give quotes"
+    nameable = {cell.code for cell in evidence.story_languages.cells if cell.count is not None}
+    for theme in evidence.themes:
+        if theme.count is None:
+            assert theme.quotes == ()
+        assert len(theme.quotes) <= 3
+    for quote in quotes:
+        assert quote.language in nameable
+        if quote.language == "sv":
+            assert quote.translation is None
+        else:
+            assert quote.translation == f"[sv] {quote.text}"
+    assert len({quote.text for quote in quotes}) == len(quotes)
+    assert evidence.translation_provider == "LibreTranslate"
+
+
+async def test_themes_are_found_again_when_the_lists_change(filled: Settings) -> None:
+    services = await open_services(filled)
+    try:
+        service = services.admin.evidence
+        assert await service.retag() == 0  # stored with the current lists
+        older = ThemeTagger(service.tagger.lists, "older-lists")
+        stale = EvidenceService(service.queries, service.survey, service.labels, older)
+        retagged = await stale.retag()
+        written, _ = await service.queries.story_counts(service.survey.id)
+        assert retagged == written > 0
+        assert await stale.retag() == 0
+    finally:
+        await services.database.close()
+
+
+async def test_demo_data_never_goes_into_a_real_database(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    services = await open_services(settings)
+    try:
+        response = await services.surveys.begin("a-real-resident")
+        await services.surveys.repository.record_consent(
+            response.id, "2026.1", "frequency", "2026-11-01T10:00:00"
+        )
+        with pytest.raises(NotSyntheticError):
+            await fill(services.database, services.survey, 10, services.admin.evidence.tagger)
+        assert (await services.admin.evidence.queries.totals(services.survey.id)).started == 1
+    finally:
+        await services.database.close()
+
+
+def test_demo_data_and_report_from_the_command_line(tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    filled = run_bot_command(tmp_path, "demo-data", "--responses", "300", "--database", str(database))
+    assert filled.returncode == 0, filled.stderr
+    assert "added 300 synthetic responses" in filled.stderr
+    out = tmp_path / "rapport.md"
+    made = run_bot_command(tmp_path, "report", "--database", str(database), "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# SYNTETISKA TESTDATA")
+    assert "färre än 5" in text or "Färre än 5" in text or "300" in text
+    docx_out = tmp_path / "rapport.docx"
+    made = run_bot_command(tmp_path, "report", "--database", str(database), "--out", str(docx_out))
+    assert made.returncode == 0, made.stderr
+    assert docx_out.read_bytes()[:2] == b"PK"
+    missing = run_bot_command(
+        tmp_path, "report", "--database", str(tmp_path / "none.sqlite3"), "--out", str(out)
+    )
+    assert missing.returncode == 2
+    assert "no database" in missing.stderr
+
+
+def test_the_measured_tagging_quality_is_current() -> None:
+    """The report quotes locales/themes/measured.json: it must match the lists as they are."""
+    assert len(LABELLED) >= 2
+    stored = json.loads((PROJECT / "locales" / "themes" / TAGGING_QUALITY_FILE).read_text(encoding="utf-8"))
+    fresh = quality(ThemeTagger.load(PROJECT / "locales" / "themes"), load_labelled())
+    assert stored == fresh, "run python -m bench.themes --write"
+
+
+def test_the_labelled_stories_are_well_formed() -> None:
+    stories = load_labelled()
+    assert len(stories) >= 250
+    assert len({story.id for story in stories}) == len(stories)
+    assert len({story.language for story in stories}) >= 8
+    from bot.themes import THEMES
+
+    assert all(story.themes <= set(THEMES) for story in stories)
+
+
+async def test_database_helper_closes(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.sqlite3") as database:
+        await database.migrate()
+        assert "0002_themes_audit_meta" in await database.applied_migrations()
