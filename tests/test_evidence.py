@@ -187,3 +187,30 @@ async def test_database_helper_closes(tmp_path: Path) -> None:
     async with Database(tmp_path / "x.sqlite3") as database:
         await database.migrate()
         assert "0002_themes_audit_meta" in await database.applied_migrations()
+
+
+async def test_answers_of_another_survey_in_the_same_database_do_not_count(filled: Settings) -> None:
+    services = await open_services(filled)
+    try:
+        alone = await services.admin.evidence.summary()
+        database = services.database
+        # Ten consented answers to another survey, all "online: no", area "alby".
+        for number in range(10):
+            await database.execute(
+                "INSERT INTO responses (respondent, survey_id, survey_version, language, stage, "
+                "consented_at, started_at, updated_at) VALUES (?, 'other', '1', 'sv', 'questions', "
+                "'2026-11-01T00:00:00', '2026-11-01T00:00:00', '2026-11-01T00:00:00')",
+                (f"other-{number}",),
+            )
+        await database.execute(
+            "INSERT INTO answers (response_id, question_id, option_codes, skipped, survey_version, "
+            "answered_at) "
+            "SELECT id, q, c, 0, '1', '2026-11-01T00:00:00' FROM responses, "
+            "(SELECT 'online' AS q, 'no' AS c UNION ALL SELECT 'area', 'alby') WHERE survey_id = 'other'"
+        )
+        shared = await services.admin.evidence.summary()
+    finally:
+        await services.database.close()
+    assert shared.headlines == alone.headlines
+    assert shared.areas == alone.areas
+    assert shared.started == alone.started
