@@ -7,7 +7,7 @@ import contextlib
 import logging
 
 from aiohttp import web
-from telegram import BotCommand
+from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
@@ -29,6 +29,7 @@ from bot.telegram_request import CONNECTION_POOL_SIZE, telegram_requests
 from bot.themes import TAGGING_QUALITY_FILE, ThemeListError, ThemeTagger
 from bot.translation import provider_from_settings
 from bot.updates import PerResidentUpdateProcessor
+from handlers.admin import ADMIN_COMMANDS
 from storage import Database, EvidenceQueries, Repository
 
 logger = logging.getLogger(__name__)
@@ -194,3 +195,13 @@ async def _announce_commands(application: Application) -> None:
             await application.bot.set_my_commands(commands, language_code=telegram_code)
         except TelegramError as error:
             logger.warning("could not set the command menu for %s: %s", telegram_code, error)
+    # Admins see their own commands in their private chat's menu; nobody else's menu has them.
+    t = services.translations.translator(SOURCE_LANGUAGE)
+    staff = [BotCommand(name, t(f"command.{name}")) for name in handlers.RESIDENT_COMMANDS]
+    staff += [BotCommand(name, services.admin_strings(f"admin.command.{name}")) for name in ADMIN_COMMANDS]
+    for admin_id in sorted(services.settings.admin_ids):
+        try:
+            await application.bot.set_my_commands(staff, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as error:
+            # Usually: that admin has not opened a chat with the bot yet.
+            logger.warning("could not set the admin command menu: %s", error)

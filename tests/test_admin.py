@@ -178,3 +178,17 @@ async def test_stories_are_tagged_with_themes_when_told(harness: Harness) -> Non
         connection.close()
     assert {"language_barrier", "travel"} <= themes
     assert version == harness.services.admin.evidence.tagger.version
+
+
+async def test_only_admins_menus_list_admin_commands(harness: Harness) -> None:
+    from telegram import BotCommandScopeChat
+
+    from bot.app import _announce_commands
+
+    await _announce_commands(harness.application)
+    bot = harness.application.bot
+    staff = [command.command for command in await bot.get_my_commands(scope=BotCommandScopeChat(ADMIN))]
+    assert {"summary", "stats", "export", "report", "start"} <= set(staff)
+    for language in (None, "en", "ar"):
+        everyone = [command.command for command in await bot.get_my_commands(language_code=language)]
+        assert everyone and "summary" not in everyone
