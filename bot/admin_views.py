@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal
-
 from bot.evidence import Cell, CrossTable, Distribution, Evidence, Headline
 from bot.i18n import Translator
+from bot.numbers import format_count as number
+from bot.numbers import format_share as percent
 from bot.views import Reply
-
-
-def number(value: int) -> str:
-    """Swedish digits: 12 345."""
-    return format_decimal(value, locale="sv_SE")
-
-
-def percent(share: float) -> str:
-    return f"{round(share * 100)}\u00a0%"
 
 
 def _cell(t: Translator, cell: Cell) -> str:

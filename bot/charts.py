@@ -9,7 +9,6 @@ figures already protected in ``bot.evidence``: a hidden count gets no bar, only 
 from __future__ import annotations
 
 import io
-import math
 import textwrap
 import unicodedata
 from collections.abc import Sequence
@@ -21,10 +20,10 @@ from matplotlib.figure import Figure
 from bot.disclosure import MINIMUM as MIN_GROUP_SIZE
 from bot.evidence import Distribution, Theme
 from bot.i18n import Translator
+from bot.numbers import format_count, format_share
 
 # Swedish number format: a no-break space between thousands ("1 234") and before the per cent
 # sign ("45 %"), so that a number never breaks across lines; a decimal comma.
-NBSP = "\u00a0"
 
 # 16 cm, the text width of an A4 page with 2.5 cm margins, at 150 dpi.
 WIDTH_INCHES = 16 / 2.54
@@ -38,21 +37,6 @@ CHAR_INCHES = FONT_SIZE * 0.6 / 72
 LINE_INCHES = FONT_SIZE * 1.25 / 72
 LABEL_CHARS = 32  # labels wrap at about this many characters
 MARGIN_INCHES = 0.12
-
-
-def format_count(count: int) -> str:
-    """``1234`` -> ``"1 234"`` (with a no-break space)."""
-    return f"{count:,}".replace(",", NBSP)
-
-
-def format_share(share: float) -> str:
-    """``0.456`` -> ``"46 %"``; below one per cent one decimal: ``"0,4 %"``."""
-    percent = round(share * 100, 9)  # so that 0.285 is 28.5, not 28.499999999999996
-    if 0 < percent < 1:
-        text = f"{math.floor(percent * 10 + 0.5) / 10:.1f}".replace(".", ",")
-    else:
-        text = str(math.floor(percent + 0.5))
-    return f"{text}{NBSP}%"
 
 
 def hidden_text(strings: Translator) -> str:

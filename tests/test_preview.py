@@ -127,3 +127,33 @@ async def test_preview_command_prints_its_address_and_stops_on_ctrl_c(tmp_path: 
     assert process.returncode == 0, stderr.decode()
     assert "Preview stopped." in stdout.decode()
     assert "WARNING" not in stderr.decode()
+
+
+async def test_acting_as_admin_gives_the_summary_and_a_downloadable_report(tmp_path: Path) -> None:
+    preview = Preview(make_settings(tmp_path), host="127.0.0.1", port=0, directory=tmp_path / "p")
+    await preview.start()
+    try:
+        await call(
+            preview.url + "api/message", {"user": PREVIEW_ADMIN_ID, "text": "/summary", "language_code": "sv"}
+        )
+        state = await conversation_until(
+            preview.url, PREVIEW_ADMIN_ID, "Inga svar har kommit in ännu", since=0
+        )
+        await call(
+            preview.url + "api/message", {"user": PREVIEW_ADMIN_ID, "text": "/report", "language_code": "sv"}
+        )
+        for _ in range(40):
+            state = await call(preview.url + f"api/conversation?user={PREVIEW_ADMIN_ID}&since={state['seq']}")
+            documents = [m["document"] for m in state["messages"] if m["document"]]
+            if documents:
+                break
+        else:
+            raise AssertionError("no report arrived")
+        assert documents[0]["file_name"].endswith(".docx")
+        data = await asyncio.to_thread(fetch_page, preview.url + f"api/file/{documents[0]['file_id']}")
+        assert data[:2] == b"PK"
+        # A resident who types the same command gets the unknown-command answer.
+        await call(preview.url + "api/message", {"user": 4343, "text": "/summary", "language_code": "sv"})
+        await conversation_until(preview.url, 4343, "Det kommandot känner jag inte", since=0)
+    finally:
+        await preview.stop()

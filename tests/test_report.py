@@ -19,9 +19,10 @@ import pytest
 from docx.oxml.ns import qn
 from PIL import Image
 
-from bot.charts import NBSP, bar_chart, format_count, format_share, theme_chart
+from bot.charts import bar_chart, theme_chart
 from bot.evidence import Cell, Distribution, Evidence, Headline, Quote, Theme
 from bot.i18n import Translations, Translator
+from bot.numbers import NBSP, format_count, format_share
 from bot.report import render_docx, render_markdown
 
 PROJECT = Path(__file__).resolve().parent.parent
