@@ -7,6 +7,7 @@ immutable structures of ``bot.evidence`` with Swedish labels.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -289,9 +290,13 @@ class EvidenceService:
             batch = await self.queries.stories_to_tag(self.tagger.version, limit=RETAG_BATCH)
             if not batch:
                 return done
-            tagged = [(response_id, self.tagger.tag(text, language)) for response_id, text, language in batch]
+            # Off the event loop: thousands of stories take long enough to delay residents.
+            tagged = await asyncio.to_thread(self._tag_all, batch)
             await self.queries.set_story_themes(tagged, self.tagger.version)
             done += len(batch)
+
+    def _tag_all(self, rows: Sequence[tuple[int, str, str | None]]) -> list[tuple[int, tuple[str, ...]]]:
+        return [(response_id, self.tagger.tag(text, language)) for response_id, text, language in rows]
 
     async def _evidence(self, *, with_stories: bool) -> Evidence:
         survey_id = self.survey.id
@@ -437,5 +442,5 @@ class EvidenceService:
 
     async def record(self, actor: str, action: str, detail: str = "") -> None:
         await self.queries.record_admin_action(
-            actor, action, detail, datetime.now(UTC).isoformat(timespec="seconds")
+            actor, action, detail, self._clock().isoformat(timespec="seconds")
         )

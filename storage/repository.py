@@ -480,10 +480,6 @@ class EvidenceQueries:
             (now, actor, action, detail),
         )
 
-    async def admin_actions(self) -> list[tuple[str, str, str, str]]:
-        rows = await self.database.fetchall("SELECT at, actor, action, detail FROM admin_audit ORDER BY id")
-        return [(row["at"], row["actor"], row["action"], row["detail"]) for row in rows]
-
     async def get_meta(self, key: str) -> str | None:
         row = await self.database.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
         return row["value"] if row else None
