@@ -58,11 +58,14 @@ async def stats(update: Update, context: BotContext) -> None:
     service = context.services.admin
     questions = ", ".join(service.evidence.question_ids)
     groupings = ", ".join(service.evidence.groupings)
-    words = [word.lower() for word in (context.args or []) if word.lower() != "by"]
+    words = [word.lower() for word in (context.args or []) if word.lower() not in ("by", "efter")]
     if not words or len(words) > 2:
         await send(update, context, Reply(t("admin.stats.usage", questions=questions, groupings=groupings)))
         return
-    question, grouping = words[0], (words[1] if len(words) == 2 else None)
+    # A grouping may be typed as its id or its Swedish name ("/stats online efter område").
+    swedish = {t(f"admin.grouping.{name}").lower(): name for name in service.evidence.groupings}
+    question = words[0]
+    grouping = swedish.get(words[1], words[1]) if len(words) == 2 else None
     try:
         result = await service.stats(_actor(update, context), question, grouping)
     except UnknownQuestion:

@@ -192,3 +192,11 @@ async def test_only_admins_menus_list_admin_commands(harness: Harness) -> None:
     for language in (None, "en", "ar"):
         everyone = [command.command for command in await bot.get_my_commands(language_code=language)]
         assert everyone and "summary" not in everyone
+
+
+async def test_stats_accepts_the_swedish_name_of_a_grouping(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 5)
+    admin = harness.resident(ADMIN, "sv")
+    await command_with(admin, "stats", "online efter område")
+    assert "Uppdelat efter område:" in admin.last_text()
+    assert "▸ Fittja (5)" in admin.last_text()
