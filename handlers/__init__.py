@@ -32,15 +32,14 @@ def register(application: Application) -> None:
         "cancel": resident.cancel,
         "help": resident.show_help,
     }
-    for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=private))
-    admin_commands = {
+    # Admin commands check the sender themselves: to others they answer as unknown commands.
+    commands |= {
         "summary": admin.summary,
         "stats": admin.stats,
         "export": admin.export,
         "report": admin.report,
     }
-    for name, callback in admin_commands.items():
+    for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CallbackQueryHandler(resident.on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, resident.on_unknown_command))

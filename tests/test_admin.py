@@ -7,7 +7,6 @@ import csv
 import io
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import docx
@@ -15,26 +14,17 @@ import pytest
 
 from bot.config import Settings
 from bot.export import columns
-from bot.local_api import LocalBotApi
-from tests.support import Harness, Resident, close_harness, make_settings, open_harness
+from tests.support import Harness, Resident, make_settings
 from tests.test_survey_flow import answer_all, begin
 
 ADMIN = 9000
 OUTSIDER = 4242
 
 
+# Overrides the shared fixture, so the shared ``harness`` runs with an admin configured.
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, admin_ids=frozenset({ADMIN}))
-
-
-@pytest.fixture
-async def harness(settings: Settings, api: LocalBotApi) -> AsyncIterator[Harness]:
-    harness = await open_harness(settings, api)
-    try:
-        yield harness
-    finally:
-        await close_harness(harness)
 
 
 async def command_with(resident: Resident, name: str, args: str = "") -> None:
