@@ -199,14 +199,10 @@ class EvidenceService:
         )
         rows = []
         for group, values, base in zip(groups, protected, protected_bases, strict=True):
-            cells = tuple(
-                Cell(
-                    code,
-                    self.labels.option(question.id, code),
-                    value,
-                    value / base if value is not None and base else None,
-                )
-                for code, value in zip(columns, values, strict=True)
+            cells = _cells(
+                dict(zip(columns, values, strict=True)),
+                base,
+                lambda code: self.labels.option(question.id, code),
             )
             rows.append((self.labels.group(grouping, group), base, cells))
         return CrossTable(

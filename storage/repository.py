@@ -279,6 +279,8 @@ class Repository:
 
 # Consented responses of one survey: the population every figure for admins is drawn from.
 _COUNTED = "r.survey_id = ? AND r.consented_at IS NOT NULL"
+# A respondent's group by their answer ``g`` to a single-choice question; "" when skipped.
+_GROUP_OF = "CASE WHEN g.skipped = 0 THEN g.option_codes ELSE '' END"
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +372,7 @@ class EvidenceQueries:
         if grouping == "language":
             group_sql, join, parameters = "COALESCE(r.language, '')", "", (survey_id, question_id)
         else:
-            group_sql = "CASE WHEN g.skipped = 0 THEN g.option_codes ELSE '' END"
+            group_sql = _GROUP_OF
             join = "LEFT JOIN answers g ON g.response_id = a.response_id AND g.question_id = ? "
             parameters = (grouping, survey_id, question_id)
         rows = await self.database.fetchall(
@@ -395,8 +397,7 @@ class EvidenceQueries:
         if await self._holds_only(survey_id):
             # As in answer_counts: the index alone, then those without an answer are the rest.
             rows = await self.database.fetchall(
-                "SELECT CASE WHEN skipped = 0 THEN option_codes ELSE '' END AS grp, COUNT(*) AS n "
-                "FROM answers WHERE question_id = ? GROUP BY 1",
+                f"SELECT {_GROUP_OF} AS grp, COUNT(*) AS n FROM answers g WHERE g.question_id = ? GROUP BY 1",
                 (grouping,),
             )
             sizes = {row["grp"]: int(row["n"]) for row in rows}
@@ -405,7 +406,7 @@ class EvidenceQueries:
                 sizes[""] = sizes.get("", 0) + missing
             return sizes
         rows = await self.database.fetchall(
-            "SELECT CASE WHEN g.skipped = 0 THEN g.option_codes ELSE '' END AS grp, COUNT(*) AS n "
+            f"SELECT {_GROUP_OF} AS grp, COUNT(*) AS n "
             "FROM responses r LEFT JOIN answers g ON g.response_id = r.id AND g.question_id = ? "
             f"WHERE {_COUNTED} GROUP BY 1",
             (grouping, survey_id),
