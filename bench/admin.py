@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.local_api import LocalBotApi
+from bot.preview.botapi import LocalBotApi
 from tests.support import TOKEN, close_harness, make_settings, open_harness
 
 ADMIN = 9000

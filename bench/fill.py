@@ -6,7 +6,7 @@ import random
 import sqlite3
 from pathlib import Path
 
-from bot.survey import QuestionKind, load_survey
+from bot.survey.definition import QuestionKind, load_survey
 from storage import Database
 
 

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rss_before, _ = _memory_mb()
     started = time.perf_counter()
-    from bot import language
+    from bot.language import detection as language
 
     language.detect("Hej")  # builds the model
     load_seconds = time.perf_counter() - started

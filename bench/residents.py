@@ -6,8 +6,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.local_api import LocalBotApi
-from bot.survey import QuestionKind, Survey, load_survey
+from bot.preview.botapi import LocalBotApi
+from bot.survey.definition import QuestionKind, Survey, load_survey
 
 Message = dict[str, Any]
 

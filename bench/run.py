@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.fill import fill
 from bench.residents import ScriptedResident
-from bot.local_api import LocalBotApi
+from bot.preview.botapi import LocalBotApi
 
 TOKEN = "123456:BENCHMARK-TOKEN"
 PROJECT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.themes import TAGGING_QUALITY_FILE, THEMES, ThemeTagger
+from bot.report.themes import TAGGING_QUALITY_FILE, THEMES, ThemeTagger
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = sorted((ROOT / "tests" / "data").glob("theme_stories_*.tsv"))

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.app import StartupError, build_application, open_services
 from bot.config import ConfigError, Settings, load_settings
-from bot.i18n import CatalogueError
+from bot.i18n.catalogue import CatalogueError
 from bot.logs import configure_logging
-from bot.survey import SurveyError
+from bot.survey.definition import SurveyError
 
 logger = logging.getLogger("bot")
 
@@ -82,7 +82,7 @@ def run_bot(settings: Settings) -> None:
     )
     try:
         if settings.webhook_url:
-            from bot.webhook import run_webhook
+            from bot.telegram.webhook import run_webhook
 
             loop.run_until_complete(run_webhook(application, settings))
         else:
@@ -97,7 +97,7 @@ def run_bot(settings: Settings) -> None:
 
 
 async def _export(settings: Settings, fmt: str, out: Path | None, bom: bool) -> int:
-    from bot.export import write_csv, write_jsonl
+    from bot.admin.export import write_csv, write_jsonl
 
     services = await open_services(settings)
     try:
@@ -124,7 +124,7 @@ async def _backup(settings: Settings, out: Path) -> None:
 
 
 async def _purge(settings: Settings) -> str:
-    from bot.retention import purge
+    from bot.privacy.retention import purge
     from storage import Database, Repository
 
     async with Database(settings.database_path) as database:
@@ -136,7 +136,7 @@ async def _purge(settings: Settings) -> str:
 async def _healthcheck(settings: Settings) -> str | None:
     """What is wrong, in one line, or None when the bot could run."""
     from bot.app import load_translations
-    from bot.survey import load_survey
+    from bot.survey.definition import load_survey
     from storage import Database
     from storage.migrations import MIGRATIONS
 
@@ -170,9 +170,9 @@ async def _report(settings: Settings, out: Path, fmt: str) -> str:
 
 
 async def _demo_data(settings: Settings, count: int) -> str:
+    from bot.admin.demo import fill
     from bot.app import load_tagger
-    from bot.demo import fill
-    from bot.survey import load_survey
+    from bot.survey.definition import load_survey
     from storage import Database
 
     if count < 1:
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             count = asyncio.run(_export(settings, arguments.format, arguments.out, arguments.bom))
             print(f"exported {count} responses", file=sys.stderr)
         elif arguments.command == "preview":
-            from bot.preview import DEFAULT_DIRECTORY, run_preview
+            from bot.preview.server import DEFAULT_DIRECTORY, run_preview
 
             asyncio.run(
                 run_preview(
@@ -219,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         elif arguments.command == "translations":
-            from bot.i18n import Translations
-            from bot.translations_report import report
+            from bot.i18n.catalogue import Translations
+            from bot.i18n.coverage import report
 
             report(Translations.load(settings.locales_dir), sys.stdout)
         elif arguments.command == "backup":
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             fmt = arguments.format or ("md" if arguments.out.suffix.lower() == ".md" else "docx")
             print(asyncio.run(_report(settings, arguments.out, fmt)), file=sys.stderr)
         elif arguments.command == "demo-data":
-            from bot.demo import NotSyntheticError
+            from bot.admin.demo import NotSyntheticError
 
             try:
                 print(asyncio.run(_demo_data(settings, arguments.responses)), file=sys.stderr)

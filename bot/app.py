@@ -12,23 +12,23 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
-from bot.admin import AdminService
-from bot.analysis import EvidenceService, Labels
+from bot.admin.service import AdminService
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, Services
-from bot.flood import FloodGuard
-from bot.i18n import ALIASES, SOURCE_LANGUAGE, CatalogueError, Translations, Translator
-from bot.language import detect
+from bot.i18n.catalogue import ALIASES, SOURCE_LANGUAGE, CatalogueError, Translations, Translator
+from bot.language.detection import detect
 from bot.metrics import metrics_app
-from bot.pseudonym import Pseudonymizer, load_or_create_key
-from bot.retention import purge_daily
-from bot.scrub import scrub
-from bot.service import SurveyService
-from bot.survey import Survey, load_survey
-from bot.telegram_request import CONNECTION_POOL_SIZE, telegram_requests
-from bot.themes import TAGGING_QUALITY_FILE, ThemeListError, ThemeTagger
-from bot.translation import provider_from_settings
-from bot.updates import PerResidentUpdateProcessor
+from bot.privacy.pseudonym import Pseudonymizer, load_or_create_key
+from bot.privacy.retention import purge_daily
+from bot.privacy.scrub import scrub
+from bot.report.evidence import EvidenceService, Labels
+from bot.report.quote_translation import provider_from_settings
+from bot.report.themes import TAGGING_QUALITY_FILE, ThemeListError, ThemeTagger
+from bot.survey.definition import Survey, load_survey
+from bot.survey.service import SurveyService
+from bot.telegram.flood import FloodGuard
+from bot.telegram.request import CONNECTION_POOL_SIZE, telegram_requests
+from bot.telegram.scheduler import PerResidentUpdateProcessor
 from handlers.admin import ADMIN_COMMANDS
 from storage import Database, EvidenceQueries, Repository
 

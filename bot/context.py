@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.admin import AdminService
+from bot.admin.service import AdminService
 from bot.config import Settings
-from bot.i18n import Translations, Translator
+from bot.i18n.catalogue import Translations, Translator
 from bot.metrics import Metrics
-from bot.pseudonym import Pseudonymizer
-from bot.service import SurveyService
-from bot.survey import Survey
+from bot.privacy.pseudonym import Pseudonymizer
+from bot.survey.definition import Survey
+from bot.survey.service import SurveyService
 from storage import Database
 
 SERVICES_KEY = "services"

@@ -9,11 +9,11 @@ from functools import wraps
 
 from telegram import InputFile, Update
 
-from bot import admin_views
-from bot.analysis import UnknownGrouping, UnknownQuestion
+from bot.admin import views as admin_views
 from bot.context import BotContext
-from bot.evidence import CrossTable
-from bot.views import Reply
+from bot.report.evidence import UnknownGrouping, UnknownQuestion
+from bot.report.figures import CrossTable
+from bot.survey.views import Reply
 from handlers import resident
 from handlers.common import send
 

@@ -6,8 +6,8 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.i18n import Translator
-from bot.views import MAX_MESSAGE_CHARS, Reply, split_message, telegram_length
+from bot.i18n.catalogue import Translator
+from bot.survey.views import MAX_MESSAGE_CHARS, Reply, split_message, telegram_length
 from storage import Response
 
 

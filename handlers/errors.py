@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
-from bot.views import say
+from bot.survey.views import say
 from handlers.common import send, telegram_language
 from storage import DatabaseUnavailable
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from telegram import Message, Update
 from telegram.error import BadRequest
 
-from bot import views
-from bot.callbacks import Action, Callback, parse
 from bot.context import BotContext
-from bot.i18n import Translator
-from bot.language import detect
-from bot.service import EmptyStory, Progress, StoryTooLong, SurveyFlowError
+from bot.i18n.catalogue import Translator
+from bot.language.detection import detect
+from bot.survey import views
+from bot.survey.callbacks import Action, Callback, parse
+from bot.survey.service import EmptyStory, Progress, StoryTooLong, SurveyFlowError
 from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
 from storage import Response, Stage
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.local_api import LocalBotApi
+from bot.preview.botapi import LocalBotApi
 from tests.support import TOKEN, Harness, close_harness, make_settings, open_harness
 
 

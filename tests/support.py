@@ -16,7 +16,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application, open_services
 from bot.config import Settings
 from bot.context import Services
-from bot.local_api import LocalBotApi
+from bot.preview.botapi import LocalBotApi
 
 TOKEN = "123456:LOCAL-TEST-TOKEN"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import docx
 import pytest
 
+from bot.admin.export import columns
 from bot.config import Settings
-from bot.export import columns
 from tests.support import Harness, Resident, make_settings
 from tests.test_survey_flow import answer_all, begin
 

@@ -11,10 +11,10 @@ import pytest
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.callbacks import MAX_CALLBACK_BYTES, Action, Callback
 from bot.config import PROJECT_ROOT
-from bot.i18n import CatalogueError, Translations, isolate, read_catalogue
-from bot.survey import load_survey
+from bot.i18n.catalogue import CatalogueError, Translations, isolate, read_catalogue
+from bot.survey.callbacks import MAX_CALLBACK_BYTES, Action, Callback
+from bot.survey.definition import load_survey
 
 LOCALES = PROJECT_ROOT / "locales"
 ALL = sorted(path.stem for path in LOCALES.glob("*.po"))

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench.residents import button_data, button_labels
-from bot.i18n import Translations
-from bot.local_api import LocalBotApi
-from bot.pseudonym import Pseudonymizer
-from bot.scrub import scrub
-from bot.survey import Question, QuestionKind, Survey, load_survey
-from bot.views import TICK
+from bot.i18n.catalogue import Translations
+from bot.preview.botapi import LocalBotApi
+from bot.privacy.pseudonym import Pseudonymizer
+from bot.privacy.scrub import scrub
+from bot.survey.definition import Question, QuestionKind, Survey, load_survey
+from bot.survey.views import TICK
 from tests.support import TOKEN, bot_environment
 
 PROJECT = Path(__file__).resolve().parent.parent

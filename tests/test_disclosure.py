@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.disclosure import MINIMUM, protect_partition, protect_split, protect_table
+from bot.privacy.disclosure import MINIMUM, protect_partition, protect_split, protect_table
 
 
 def _recoverable(

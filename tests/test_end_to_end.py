@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bench.residents import ScriptedResident
-from bot.local_api import LocalBotApi
+from bot.preview.botapi import LocalBotApi
 from tests.support import TOKEN, bot_environment
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.views import RLM
+from bot.survey.views import RLM
 from tests.support import Harness
 from tests.test_survey_flow import ANSWERS, answer_all, db_rows, stored_answers
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from bench.themes import LABELLED, load_labelled, quality
-from bot.analysis import EvidenceService
+from bot.admin.demo import NotSyntheticError, fill
+from bot.admin.export import export_text
 from bot.app import open_services
 from bot.config import Settings
-from bot.demo import NotSyntheticError, fill
-from bot.export import export_text
-from bot.themes import TAGGING_QUALITY_FILE, ThemeTagger
-from bot.translation import LibreTranslateProvider
+from bot.report.evidence import EvidenceService
+from bot.report.quote_translation import LibreTranslateProvider
+from bot.report.themes import TAGGING_QUALITY_FILE, ThemeTagger
 from storage import Database
 from tests.support import PROJECT, make_settings, run_bot_command
 from tests.test_translation import FakeLibreTranslate
@@ -178,7 +178,7 @@ def test_the_labelled_stories_are_well_formed() -> None:
     assert len(stories) >= 250
     assert len({story.id for story in stories}) == len(stories)
     assert len({story.language for story in stories}) >= 8
-    from bot.themes import THEMES
+    from bot.report.themes import THEMES
 
     assert all(story.themes <= set(THEMES) for story in stories)
 

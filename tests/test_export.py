@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from bot.export import columns, export_text, write_csv
+from bot.admin.export import columns, export_text, write_csv
 from tests.support import Harness
 from tests.test_survey_flow import answer_all, begin
 

@@ -27,9 +27,9 @@ from telegram.request import BaseRequest
 from bench.residents import ScriptedResident
 from bot.app import build_application, open_services
 from bot.config import Settings
-from bot.local_api import FaultKind, LocalBotApi
-from bot.survey import QuestionKind, load_survey
-from bot.telegram_request import RetryingRequest, RetryPolicy, telegram_requests
+from bot.preview.botapi import FaultKind, LocalBotApi
+from bot.survey.definition import QuestionKind, load_survey
+from bot.telegram.request import RetryingRequest, RetryPolicy, telegram_requests
 from tests.support import TOKEN, OfflineRequest, bot_environment, make_settings
 
 SURVEY = load_survey()
@@ -234,7 +234,7 @@ async def test_a_repeat_that_finds_its_work_done_succeeded(method: str, descript
 
 
 async def test_retries_are_logged_without_url_or_token(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.telegram_request")
+    caplog.set_level(logging.DEBUG, logger="bot.telegram.request")
     request, _, _ = retrying(answer(502, "Bad Gateway"), transport(httpx.ReadError), answer(200))
     await request.post(f"{URL}/sendMessage")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -377,7 +377,7 @@ async def inject_in_turn(
 async def test_every_fault_on_a_method_during_the_survey(
     method: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.telegram_request")
+    caplog.set_level(logging.INFO, logger="bot.telegram.request")
     story = "Jag behöver tolk."
     async with LocalBotApi(token=TOKEN) as api, polling_bot(api, tmp_path) as settings:
         residents = [AttentiveResident(api, 7001 + n, survey=SURVEY, timeout=10) for n in range(3)]
@@ -390,7 +390,7 @@ async def test_every_fault_on_a_method_during_the_survey(
     assert api.fault_log == [(method, kind) for kind in KINDS]
     assert api.faults_injected == len(KINDS)
     assert_every_answer_stored_once(settings, len(residents), story)
-    retries = [r.getMessage() for r in caplog.records if r.name == "bot.telegram_request"]
+    retries = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.request"]
     assert any(f"Bot API {method} failed" in line for line in retries)
     if method in ("editMessageText", "answerCallbackQuery"):
         # The "timeout" call was carried out; its repeat found the work done and succeeded.

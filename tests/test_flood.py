@@ -13,9 +13,9 @@ import pytest
 from telegram import CallbackQuery, Chat, Message, Update, User
 
 from bench.residents import ScriptedResident, button_data
-from bot.flood import FloodGuard, TokenBuckets
-from bot.local_api import LocalBotApi
-from bot.survey import QuestionKind, load_survey
+from bot.preview.botapi import LocalBotApi
+from bot.survey.definition import QuestionKind, load_survey
+from bot.telegram.flood import FloodGuard, TokenBuckets
 from tests.support import TOKEN
 from tests.test_faults import polling_bot
 

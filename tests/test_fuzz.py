@@ -35,14 +35,14 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from telegram.ext import ApplicationBuilder
 
 from bot.app import build_application, open_services
-from bot.callbacks import MAX_CALLBACK_BYTES
 from bot.context import Services
-from bot.i18n import ALIASES, LANGUAGE_ORDER
-from bot.local_api import LocalBotApi
-from bot.scrub import scrub
-from bot.service import MAX_STORY_CHARS, SurveyService
-from bot.survey import QuestionKind, load_survey
-from bot.views import TICK, split_message
+from bot.i18n.catalogue import ALIASES, LANGUAGE_ORDER
+from bot.preview.botapi import LocalBotApi
+from bot.privacy.scrub import scrub
+from bot.survey.callbacks import MAX_CALLBACK_BYTES
+from bot.survey.definition import QuestionKind, load_survey
+from bot.survey.service import MAX_STORY_CHARS, SurveyService
+from bot.survey.views import TICK, split_message
 from storage import Database, Repository
 from tests.support import TOKEN, Harness, OfflineRequest, buttons_of, make_settings
 

@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from bench.langid import BUCKETS, DEFAULT_DEV, TARGETS, evaluate, load_dev
-from bot import language
-from bot.language import SUPPORTED_CODES, detect
+from bot.language import detection as language
+from bot.language.detection import SUPPORTED_CODES, detect
 
 # Scripts that settle the language on their own, or together with a letter only one language
 # of that script uses.

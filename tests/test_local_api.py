@@ -1,4 +1,4 @@
-"""Tests for bot.local_api.LocalBotApi, driven through python-telegram-bot itself."""
+"""Tests for bot.preview.botapi.LocalBotApi, driven through python-telegram-bot itself."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from telegram.constants import ChatAction, MessageEntityType, ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.local_api import LocalBotApi
+from bot.preview.botapi import LocalBotApi
 
 USER = 1001
 

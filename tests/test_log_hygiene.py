@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from bench.residents import ScriptedResident
-from bot.local_api import LocalBotApi
-from bot.pseudonym import Pseudonymizer
+from bot.preview.botapi import LocalBotApi
+from bot.privacy.pseudonym import Pseudonymizer
 from tests.support import bot_environment
 
 PROJECT = Path(__file__).resolve().parent.parent

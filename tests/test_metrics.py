@@ -10,8 +10,8 @@ import urllib.request
 from pathlib import Path
 
 from bench.residents import ScriptedResident
-from bot.local_api import LocalBotApi
 from bot.metrics import Metrics
+from bot.preview.botapi import LocalBotApi
 from tests.support import TOKEN, bot_environment
 from tests.test_webhook import free_port
 

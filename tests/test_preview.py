@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.preview import PREVIEW_ADMIN_ID, PREVIEW_TOKEN, Preview, exposure_warning, is_loopback
+from bot.preview.server import PREVIEW_ADMIN_ID, PREVIEW_TOKEN, Preview, exposure_warning, is_loopback
 from tests.support import make_settings
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.preview import Preview
-from bot.survey import QuestionKind, load_survey
+from bot.preview.server import Preview
+from bot.survey.definition import QuestionKind, load_survey
 from tests.support import make_settings
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -19,11 +19,11 @@ import pytest
 from docx.oxml.ns import qn
 from PIL import Image
 
-from bot.charts import bar_chart, theme_chart
-from bot.evidence import Cell, Distribution, Evidence, Headline, Quote, Theme
-from bot.i18n import Translations, Translator
-from bot.numbers import NBSP, format_count, format_share
-from bot.report import render_docx, render_markdown
+from bot.i18n.catalogue import Translations, Translator
+from bot.report.charts import bar_chart, theme_chart
+from bot.report.document import render_docx, render_markdown
+from bot.report.figures import Cell, Distribution, Evidence, Headline, Quote, Theme
+from bot.report.numbers import NBSP, format_count, format_share
 
 PROJECT = Path(__file__).resolve().parent.parent
 HIDDEN = "färre än 5"

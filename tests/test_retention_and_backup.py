@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.retention import purge
+from bot.privacy.retention import purge
 from tests.support import Harness, make_settings, run_bot_command
 from tests.test_survey_flow import answer_all, begin, db_rows
 
@@ -156,7 +156,7 @@ async def test_the_running_bot_purges_at_start(tmp_path: Path) -> None:
     import asyncio
 
     from bench.fill import fill
-    from bot.preview import Preview
+    from bot.preview.server import Preview
 
     directory = tmp_path / "preview"
     directory.mkdir()

@@ -1,4 +1,4 @@
-"""Tests for bot.scrub: personal data is removed from residents' stories, look-alikes survive.
+"""Tests for bot.privacy.scrub: personal data is removed from residents' stories, look-alikes survive.
 
 All examples are invented. Valid personnummer / samordningsnummer are generated here with a Luhn
 helper of the test's own, so the module's check is tested against an independent implementation.
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 try:
-    from bot.scrub import MARKERS, Finding, find_personal_data, scrub
+    from bot.privacy.scrub import MARKERS, Finding, find_personal_data, scrub
 except ModuleNotFoundError:  # run from outside the project root, without an installed package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from bot.scrub import MARKERS, Finding, find_personal_data, scrub
+    from bot.privacy.scrub import MARKERS, Finding, find_personal_data, scrub
 
 
 # ------------------------------------------------------------------------------------------

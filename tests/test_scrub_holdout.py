@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from bot.scrub import scrub
+from bot.privacy.scrub import scrub
 
 DATA = Path(__file__).resolve().parent / "data" / "scrub_holdout.tsv"
 KINDS = ("personnummer", "samordningsnummer", "telefon", "e-post", "adress", "ärendenummer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.survey import QuestionKind
+from bot.survey.definition import QuestionKind
 from tests.support import Harness, Resident, close_harness, open_harness
 
 # One scripted set of answers: single choice -> code, multiple choice -> codes in tick order.

@@ -15,7 +15,12 @@ import pytest
 from aiohttp import web
 
 from bot.config import ConfigError, load_settings
-from bot.translation import LibreTranslateProvider, QuoteTranslator, provider_from_settings, service_code
+from bot.report.quote_translation import (
+    LibreTranslateProvider,
+    QuoteTranslator,
+    provider_from_settings,
+    service_code,
+)
 from tests.support import make_settings
 
 API_KEY = "lt-key-7f3a9c21-do-not-log"
@@ -138,14 +143,14 @@ async def test_a_refused_language_gives_none_for_its_texts_only(
     service: FakeLibreTranslate, caplog: pytest.LogCaptureFixture
 ) -> None:
     service.refused_languages = {"ti"}
-    caplog.set_level(logging.WARNING, logger="bot.translation")
+    caplog.set_level(logging.WARNING, logger="bot.report.quote_translation")
     results = await LibreTranslateProvider(service.url, None, 5.0).translate(QUOTES)
     for (text, code), result in zip(QUOTES, results, strict=True):
         if code in ("sv", "sv-easy", "ti"):
             assert result is None
         else:
             assert result == f"[sv] {text}"
-    warnings = [r for r in caplog.records if r.name == "bot.translation"]
+    warnings = [r for r in caplog.records if r.name == "bot.report.quote_translation"]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
     assert "1 of 6" in warnings[0].getMessage()
     assert "HTTP 400 (ti: 1)" in warnings[0].getMessage()
@@ -155,10 +160,10 @@ async def test_a_failing_service_gives_none_and_one_warning(
     service: FakeLibreTranslate, caplog: pytest.LogCaptureFixture
 ) -> None:
     service.fail_status = 500
-    caplog.set_level(logging.WARNING, logger="bot.translation")
+    caplog.set_level(logging.WARNING, logger="bot.report.quote_translation")
     results = await LibreTranslateProvider(service.url, None, 5.0).translate(QUOTES)
     assert results == [None] * len(QUOTES)
-    warnings = [r for r in caplog.records if r.name == "bot.translation"]
+    warnings = [r for r in caplog.records if r.name == "bot.report.quote_translation"]
     assert len(warnings) == 1
     assert "6 of 6" in warnings[0].getMessage() and "HTTP 500" in warnings[0].getMessage()
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import Action, Callback, parse
 from bot.logs import RedactSecrets
-from bot.pseudonym import KEY_FILE_NAME, Pseudonymizer, load_or_create_key
-from bot.survey import SurveyError, load_survey
-from bot.views import MAX_MESSAGE_CHARS, split_message
+from bot.privacy.pseudonym import KEY_FILE_NAME, Pseudonymizer, load_or_create_key
+from bot.survey.callbacks import Action, Callback, parse
+from bot.survey.definition import SurveyError, load_survey
+from bot.survey.views import MAX_MESSAGE_CHARS, split_message
 
 
 @pytest.mark.parametrize(

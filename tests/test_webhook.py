@@ -16,7 +16,7 @@ import pytest
 
 from bench.residents import ScriptedResident
 from bot.config import ConfigError, load_settings
-from bot.local_api import LocalBotApi
+from bot.preview.botapi import LocalBotApi
 from tests.support import TOKEN, bot_environment
 
 SECRET = "webhook-secret_0123456789"

@@ -9,7 +9,7 @@ Tests can also make it misbehave like Telegram or the network on a bad day: `inj
 answers the next calls with 429 or 5xx, answers too late, or drops the connection.
 
 Point python-telegram-bot at it with ``base_url=api.base_url`` and
-``base_file_url=api.base_file_url``. Run it standalone with ``python -m bot.local_api``.
+``base_file_url=api.base_file_url``. Run it standalone with ``python -m bot.preview.botapi``.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
-from bot.flood import FloodGuard
 from bot.metrics import Metrics
+from bot.telegram.flood import FloodGuard
 
 logger = logging.getLogger(__name__)
 

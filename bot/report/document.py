@@ -27,11 +27,11 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from bot.charts import bar_chart, count_text, hidden_text, theme_chart
-from bot.disclosure import MINIMUM as MIN_GROUP_SIZE
-from bot.evidence import Cell, Distribution, Evidence, Headline, Quote, Theme
-from bot.i18n import PDI, Translator
-from bot.numbers import format_count, format_share
+from bot.i18n.catalogue import PDI, Translator
+from bot.privacy.disclosure import MINIMUM as MIN_GROUP_SIZE
+from bot.report.charts import bar_chart, count_text, hidden_text, theme_chart
+from bot.report.figures import Cell, Distribution, Evidence, Headline, Quote, Theme
+from bot.report.numbers import format_count, format_share
 
 # Right-to-left isolate: a right-to-left quote keeps its own direction inside a left-to-right
 # Markdown document (ended by the pop directional isolate, PDI). Used instead of the first-strong

@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import IO
 
-from bot.survey import QuestionKind, Survey
+from bot.survey.definition import QuestionKind, Survey
 from storage.interface import ResponseStore
 from storage.repository import ExportRow
 

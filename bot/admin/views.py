@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.evidence import Cell, CrossTable, Distribution, Evidence, Headline
-from bot.i18n import Translator
-from bot.numbers import format_count as number
-from bot.numbers import format_share as percent
-from bot.views import Reply
+from bot.i18n.catalogue import Translator
+from bot.report.figures import Cell, CrossTable, Distribution, Evidence, Headline
+from bot.report.numbers import format_count as number
+from bot.report.numbers import format_share as percent
+from bot.survey.views import Reply
 
 
 def _cell(t: Translator, cell: Cell) -> str:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from bot.analysis import MUNICIPALITY_TIME, EvidenceService
-from bot.evidence import CrossTable, Distribution, Evidence
-from bot.export import write_csv
-from bot.i18n import Translator
+from bot.admin.export import write_csv
+from bot.i18n.catalogue import Translator
+from bot.report.evidence import MUNICIPALITY_TIME, EvidenceService
+from bot.report.figures import CrossTable, Distribution, Evidence
 from storage.repository import Repository
 
 ReportFormat = Literal["docx", "md"]
@@ -70,7 +70,7 @@ class AdminService:
         return Document(f"svar-{made}.csv", buffer.getvalue().encode("utf-8"), made, count)
 
     async def report(self, actor: str, fmt: ReportFormat = "docx") -> Document:
-        from bot.report import render_docx, render_markdown
+        from bot.report.document import render_docx, render_markdown
 
         evidence = await self.evidence.evidence()
         # Charts and the document take a moment of CPU: build them off the event loop so the

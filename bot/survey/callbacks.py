@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.survey import is_code
+from bot.survey.definition import is_code
 
 MAX_CALLBACK_BYTES = 64
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import Action, Callback
-from bot.i18n import Translations, Translator, isolate
-from bot.service import ResidentData
-from bot.survey import Question, QuestionKind, Survey
+from bot.i18n.catalogue import Translations, Translator, isolate
+from bot.survey.callbacks import Action, Callback
+from bot.survey.definition import Question, QuestionKind, Survey
+from bot.survey.service import ResidentData
 from storage import Answer, Response, Stage, Story
 
 # Telegram's limit for one message, counted as Telegram counts: in UTF-16 code units, so an emoji

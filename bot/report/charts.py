@@ -2,7 +2,7 @@
 
 Built with matplotlib's object API (a ``Figure`` on its own Agg canvas), never ``pyplot``: the
 bot builds reports in a worker thread, and pyplot keeps global state. The charts only lay out
-figures already protected in ``bot.evidence``: a hidden count gets no bar, only the catalogue's
+figures already protected in ``bot.report.figures``: a hidden count gets no bar, only the catalogue's
 "fewer than 5" text, and nothing is added up.
 """
 
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.disclosure import MINIMUM as MIN_GROUP_SIZE
-from bot.evidence import Distribution, Theme
-from bot.i18n import Translator
-from bot.numbers import format_count, format_share
+from bot.i18n.catalogue import Translator
+from bot.privacy.disclosure import MINIMUM as MIN_GROUP_SIZE
+from bot.report.figures import Distribution, Theme
+from bot.report.numbers import format_count, format_share
 
 # Swedish number format: a no-break space between thousands ("1 234") and before the per cent
 # sign ("45 %"), so that a number never breaks across lines; a decimal comma.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.i18n import SOURCE_LANGUAGE, Translations
+from bot.i18n.catalogue import SOURCE_LANGUAGE, Translations
 
 
 def report(translations: Translations, out: TextIO) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-DEFAULT_SURVEY_FILE = Path(__file__).with_name("surveys") / "service-office-2026.toml"
+DEFAULT_SURVEY_FILE = Path(__file__).with_name("definitions") / "service-office-2026.toml"
 
 # Codes travel in callback data (64 bytes at most) and in CSV headers: keep them short and plain.
 CODE_PATTERN = r"^[a-z0-9_]{1,24}$"

@@ -1,6 +1,6 @@
 """What admins are shown: counts already aggregated and already protected.
 
-Everything here has passed small-count protection (``bot.disclosure``): a count that must not
+Everything here has passed small-count protection (``bot.privacy.disclosure``): a count that must not
 be shown is ``None`` and nothing derived from it (a share, a bar) exists. Renderers (chat, the
 Word and Markdown report, charts) only lay these values out; they never see a raw count.
 """

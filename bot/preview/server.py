@@ -1,7 +1,7 @@
 """`python -m bot preview`: the real bot in a local browser chat, without Telegram or a token.
 
 Three things run in one process, all on 127.0.0.1 unless told otherwise: the built-in Bot API
-endpoint (bot.local_api), the unchanged bot Application pointed at it, and a chat page. The
+endpoint (bot.preview.botapi), the unchanged bot Application pointed at it, and a chat page. The
 preview keeps its own database and pseudonym key (default ./data/preview/), never the
 production ones.
 """
@@ -24,7 +24,7 @@ from telegram.ext import Application
 from bot.app import build_application, open_services
 from bot.config import PROJECT_ROOT, Settings
 from bot.context import Services
-from bot.local_api import LocalBotApi, is_loopback
+from bot.preview.botapi import LocalBotApi, is_loopback
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class ChatPage:
                 web.get("/api/file/{file_id}", self.file),
             ]
         )
-        self._page = resources.files("bot").joinpath("preview_page.html").read_text(encoding="utf-8")
+        self._page = resources.files("bot.preview").joinpath("page.html").read_text(encoding="utf-8")
 
     async def index(self, request: web.Request) -> web.Response:
         return web.Response(text=self._page, content_type="text/html", charset="utf-8")

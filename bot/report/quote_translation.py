@@ -50,7 +50,7 @@ class QuoteTranslator(Protocol):
         ...
 
 
-# The bot's language codes (bot.language, bot.i18n) that LibreTranslate names differently.
+# The bot's language codes (bot.language.detection, bot.i18n.catalogue) that LibreTranslate names differently.
 # LibreTranslate uses the codes of its Argos models: mostly ISO 639-1, checked against its list of
 # supported languages (docs.libretranslate.com/guides/supported_languages). A code that is not
 # here is sent as it is; a language the service has no model for is answered with 400 and gives

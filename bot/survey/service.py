@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from bot.language import detect
-from bot.survey import Question, QuestionKind, Survey
-from bot.themes import ThemeTagger
+from bot.language.detection import detect
+from bot.report.themes import ThemeTagger
+from bot.survey.definition import Question, QuestionKind, Survey
 from storage import Answer, Response, Stage, Story
 from storage.interface import ResponseStore
 

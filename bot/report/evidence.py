@@ -1,8 +1,8 @@
 """Figures, themes and quotes for admins, built from SQL aggregates and protected before use.
 
 ``EvidenceService`` is what admin handlers and the report command call. It asks storage for
-counts (never rows), applies small-count protection (``bot.disclosure``) and returns the
-immutable structures of ``bot.evidence`` with Swedish labels.
+counts (never rows), applies small-count protection (``bot.privacy.disclosure``) and returns the
+immutable structures of ``bot.report.figures`` with Swedish labels.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 
-from bot.disclosure import protect_partition, protect_split, protect_table, too_small
-from bot.evidence import Cell, CrossTable, Distribution, Evidence, Headline, Quote, Theme
-from bot.i18n import LANGUAGE_ORDER, Translator
-from bot.survey import Question, QuestionKind, Survey
-from bot.themes import THEMES, ThemeTagger
-from bot.translation import QuoteTranslator
+from bot.i18n.catalogue import LANGUAGE_ORDER, Translator
+from bot.privacy.disclosure import protect_partition, protect_split, protect_table, too_small
+from bot.report.figures import Cell, CrossTable, Distribution, Evidence, Headline, Quote, Theme
+from bot.report.quote_translation import QuoteTranslator
+from bot.report.themes import THEMES, ThemeTagger
+from bot.survey.definition import Question, QuestionKind, Survey
 from storage.repository import AnswerCount, EvidenceQueries
 
 MUNICIPALITY_TIME = ZoneInfo("Europe/Stockholm")

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.analysis import SYNTHETIC_KEY
-from bot.survey import Question, QuestionKind, Survey
-from bot.themes import ThemeTagger
+from bot.report.evidence import SYNTHETIC_KEY
+from bot.report.themes import ThemeTagger
+from bot.survey.definition import Question, QuestionKind, Survey
 from storage import Database, EvidenceQueries
 from storage.repository import NewResponse, import_responses
 

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.i18n import ALIASES
+from bot.i18n.catalogue import ALIASES
 
 # The order here is the order of the report's sections.
 THEMES = (
