@@ -2,7 +2,7 @@
 resident their place or an answer.
 
 The retry policy is tested on its own with a fake clock; the whole bot is tested over real
-sockets against LocalBotApi with faults injected, in-process (fast) and once as `python -m bot`.
+sockets against FaultyBotApi (tests/faults.py), in-process (fast) and once as `python -m bot`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from telegram.request import BaseRequest
 from bench.residents import ScriptedResident
 from bot.app import build_application, open_services
 from bot.config import Settings
-from bot.preview.botapi import FaultKind, LocalBotApi
+from bot.preview.botapi import LocalBotApi
 from bot.survey.definition import QuestionKind, load_survey
 from bot.telegram.request import RetryingRequest, RetryPolicy, telegram_requests
+from tests.faults import FaultKind, FaultyBotApi
 from tests.support import TOKEN, OfflineRequest, bot_environment, make_settings
 
 SURVEY = load_survey()
@@ -303,7 +304,8 @@ async def polling_bot(
             try:
                 yield settings
             finally:
-                api.clear_faults()
+                if isinstance(api, FaultyBotApi):
+                    api.clear_faults()
                 await application.updater.stop()
                 await application.stop()
     finally:
@@ -353,7 +355,7 @@ def assert_every_answer_stored_once(settings: Settings, residents: int, story: s
 
 
 async def inject_in_turn(
-    api: LocalBotApi, method: str, kinds: Sequence[FaultKind], residents: Sequence[ScriptedResident]
+    api: FaultyBotApi, method: str, kinds: Sequence[FaultKind], residents: Sequence[ScriptedResident]
 ) -> None:
     """Inject one fault at a time, each once the one before was shown and a resident has made
     progress since, so that the faults fall on different calls through the survey."""
@@ -379,7 +381,7 @@ async def test_every_fault_on_a_method_during_the_survey(
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.telegram.request")
     story = "Jag behöver tolk."
-    async with LocalBotApi(token=TOKEN) as api, polling_bot(api, tmp_path) as settings:
+    async with FaultyBotApi(token=TOKEN) as api, polling_bot(api, tmp_path) as settings:
         residents = [AttentiveResident(api, 7001 + n, survey=SURVEY, timeout=10) for n in range(3)]
         faults = asyncio.create_task(inject_in_turn(api, method, KINDS, residents))
         await asyncio.gather(*(resident.run(story=story) for resident in residents))
@@ -400,7 +402,7 @@ async def test_every_fault_on_a_method_during_the_survey(
 
 
 async def test_polling_outlasting_the_retries_does_not_stop_the_bot(tmp_path: Path) -> None:
-    async with LocalBotApi(token=TOKEN) as api, polling_bot(api, tmp_path) as settings:
+    async with FaultyBotApi(token=TOKEN) as api, polling_bot(api, tmp_path) as settings:
         # More failed polls in a row than one call retries: PTB's own loop polls on.
         outage = FAST_POLICY.max_attempts + 2
         api.inject_fault("getUpdates", "5xx", count=outage, status=503)
@@ -416,7 +418,7 @@ async def test_polling_outlasting_the_retries_does_not_stop_the_bot(tmp_path: Pa
 
 
 async def test_the_real_process_rides_out_faults_on_every_method(tmp_path: Path) -> None:
-    async with LocalBotApi(token=TOKEN) as api:
+    async with FaultyBotApi(token=TOKEN) as api:
         env = bot_environment(api, tmp_path / "faults.sqlite3")
         # One fault on the first call of each method; Telegram's retry_after is honoured in full.
         api.inject_fault("sendMessage", "429", retry_after=1)
