@@ -9,21 +9,21 @@ COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
+# The catalogues are installed inside the bot package.
+COPY locales ./locales
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-compile -c constraints.txt .
 
-# Final stage: the environment and the catalogues, run as an unprivileged user.
+# Final stage: the environment alone, run as an unprivileged user.
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
-    DATABASE_PATH=/data/feedback.sqlite3 \
-    LOCALES_DIR=/app/locales
+    DATABASE_PATH=/data/feedback.sqlite3
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
     && mkdir -p /data \
     && chown bot /data
 COPY --from=build /opt/venv /opt/venv
-COPY locales /app/locales
 WORKDIR /app
 USER 10001
 # The database and the pseudonym key live here: keep the volume, and back it up.

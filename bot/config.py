@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import logging
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# The source checkout, for tests and tools; an installed bot never looks here (it may be
+# site-packages).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_database_path() -> Path:
+    """``data/feedback.sqlite3`` under the working directory, where the bot is started."""
+    return Path.cwd() / "data" / "feedback.sqlite3"
+
+
+def shipped_locales() -> Path:
+    """The catalogues installed with the bot: the repository's ``locales/`` folder, which the
+    wheel (and an editable install) presents as the package ``bot.locales``."""
+    return Path(str(resources.files("bot.locales")))
 
 
 class ConfigError(Exception):
@@ -25,7 +39,7 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     bot_api_base_url: str | None = None
     bot_api_base_file_url: str | None = None
-    database_path: Path = PROJECT_ROOT / "data" / "feedback.sqlite3"
+    database_path: Path = Field(default_factory=default_database_path)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     pseudonym_key: SecretStr | None = None
     default_language: str = "sv"
@@ -54,7 +68,7 @@ class Settings(BaseSettings):
     translation_url: str | None = None
     translation_api_key: SecretStr | None = None
     translation_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    locales_dir: Path = PROJECT_ROOT / "locales"
+    locales_dir: Path = Field(default_factory=shipped_locales)
     survey_file: Path | None = None
     # How many residents' updates are processed at the same time (each resident's own
     # updates are always handled in order).

@@ -83,3 +83,15 @@ def test_an_empty_privacy_contact_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("PRIVACY_CONTACT", "  ")
     with pytest.raises(ConfigError, match="PRIVACY_CONTACT"):
         load_settings(_env_file=None)
+
+
+def test_defaults_follow_the_working_directory_and_the_installed_catalogues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_PATH", "LOCALES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(_env_file=None)
+    assert settings.database_path == tmp_path / "data" / "feedback.sqlite3"
+    assert (settings.locales_dir / "sv.po").is_file()
+    assert {"admin", "report", "themes"} <= {path.name for path in settings.locales_dir.iterdir()}

@@ -1,19 +1,27 @@
 """Tests for bot.language.detect: scripts, close languages, short texts and the hint.
 
 Every text here was written for these tests (none comes from the development set). The last test
-measures accuracy on the development set when it is present beside the project, so CI guards the
-targets; it is skipped, saying why, when the file is missing.
+measures accuracy on the development set, ``tests/data/langid_dev.tsv``, so CI guards the targets.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
-from bench.langid import BUCKETS, DEFAULT_DEV, TARGETS, evaluate, load_dev
+from bench.langid import BUCKETS, DEFAULT_DEV, REPO_DEV, TARGETS, evaluate, load_dev
+from bot.language import build_profiles
 from bot.language import detection as language
-from bot.language.detection import SUPPORTED_CODES, detect
+from bot.language.detection import DATA_DIR, SUPPORTED_CODES, TABLES_PATH, detect
+
+PROJECT = Path(__file__).resolve().parent.parent
 
 # Scripts that settle the language on their own, or together with a letter only one language
 # of that script uses.
@@ -189,11 +197,168 @@ def test_hint_breaks_ties_on_short_text() -> None:
 
 
 def test_hint_does_not_override_a_clear_text() -> None:
-    assert detect("Большое спасибо", hint="uk") == "ru"
-    assert detect("Tack så mycket för hjälpen", hint="en") == "sv"
+    assert detect("Спасибо, было хорошо", hint="uk") == "ru"  # ы: a letter Ukrainian does not write
+    assert detect("Tack så mycket för hjälpen", hint="en") == "sv"  # four words or more
     assert detect("Privet", hint="ru") != "ru"  # a hint from another script is ignored
     # A hint naming a language of another script never applies.
     assert detect("Большое спасибо", hint="sv") == "ru"
+
+
+# The commonest replies of each language, named right without a hint and with the language's own
+# hint. Replies that another language of the same script writes alike are in SHARED_REPLIES.
+REPLIES = {
+    "sv": [
+        "hej",
+        "Hej!",
+        "nej",
+        "ja",
+        "tack",
+        "nej tack",
+        "Ja tack",
+        "hej hej",
+        "okej",
+        "Tack så mycket",
+        "ok tack",
+    ],
+    "en": ["hello", "yes", "thanks", "Thank you", "ok thanks"],
+    "so": ["haa", "maya", "mahadsanid", "fadlan"],
+    "tr": ["evet", "hayır", "teşekkürler", "teşekkür ederim", "tamam"],
+    "fi": ["kyllä", "ei", "kiitos", "joo", "ei kiitos"],
+    # Swedish "tak" (roof) is rarely a whole message; Ukrainian is not detected in Latin letters.
+    "pl": ["tak", "nie", "dziękuję", "dziękuję bardzo", "cześć"],
+    "es": ["sí", "gracias", "muchas gracias", "hola"],
+    "hbs": ["da", "hvala", "hvala puno", "хвала", "хвала пуно"],
+    "kmr": ["erê", "spas", "gelek spas", "belê"],
+    "ru": ["нет", "спасибо", "большое спасибо"],
+    "uk": ["ні", "дякую", "дуже дякую"],
+    "ar": ["نعم", "لا", "شكرا", "شكراً جزيلاً"],
+    "fa": ["بله", "نه", "ممنون", "مرسی", "خیلی ممنون"],
+    "ckb": ["بەڵێ", "نەخێر", "سوپاس"],
+    "am": ["አዎ", "አይደለም", "አመሰግናለሁ"],
+    "ti": ["እወ", "ኣይፋል", "የቐንየለይ"],
+}
+# Words two languages of one script both write alone: only the hint can tell them apart.
+SHARED_REPLIES = {
+    "en": ["no"],  # Spanish no
+    "es": ["no"],  # English no
+    "tr": ["ne"],  # "what?"; Bosnian, Croatian, Serbian "no"
+    "hbs": ["ne", "да"],  # Turkish "what?"; Russian "yes"
+    "ru": ["да"],  # Serbian Cyrillic "yes"
+    "uk": ["так"],  # Russian "so"
+    "kmr": ["na"],  # Polish and Bosnian, Croatian, Serbian "on"
+    "ar": ["سلام"],  # Persian "hello"
+    "fa": ["سلام"],  # Arabic "peace, hello"
+    "am": ["ሰላም"],  # Tigrinya "peace, hello"
+    "ti": ["ሰላም"],  # Amharic "peace, hello"
+}
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"), [(code, text) for code, texts in REPLIES.items() for text in texts]
+)
+def test_common_replies(expected: str, text: str) -> None:
+    assert detect(text) == expected
+    assert detect(text, hint=expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"), [(code, text) for code, texts in SHARED_REPLIES.items() for text in texts]
+)
+def test_shared_replies_follow_the_hint(expected: str, text: str) -> None:
+    assert detect(text, hint=expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("hint", "text"),
+    [
+        ("sv", "Hej"),
+        ("pl", "Hej"),  # Polish writes it too
+        ("pl", "nej tack"),
+        ("en", "Tack"),
+        ("tr", "kiitos"),
+        ("kmr", "spas"),
+        ("hbs", "Да"),
+        ("ru", "Щиро дякую"),  # every letter is Russian too
+        ("uk", "Большое спасибо"),  # and every letter here Ukrainian
+        ("ar", "ممنون"),
+        ("ckb", "سلام"),
+        ("ti", "ሰላም"),
+        ("es", "sí"),
+    ],
+)
+def test_hint_decides_short_texts_it_could_have_written(hint: str, text: str) -> None:
+    assert detect(text, hint=hint) == hint
+
+
+@pytest.mark.parametrize(
+    ("hint", "text", "expected"),
+    [
+        ("sv", "Спасибо", "ru"),  # another script
+        ("ru", "Tack", "sv"),
+        ("fa", "ሰላም", "am"),  # a language that writes neither Ethiopic language
+        ("sv", "Dziękuję", "pl"),  # ę is not a Swedish letter
+        ("en", "Tack så mycket", "sv"),  # nor is å English
+        ("am", "የቐንየለይ", "ti"),  # ቐ is Tigrinya only
+        ("uk", "Спасибо, было хорошо", "ru"),  # ы is not Ukrainian
+        ("fa", "شكرا", "ar"),  # Arabic ك, not Persian ک
+    ],
+)
+def test_hint_is_ignored_when_it_could_not_have_written_the_text(hint: str, text: str, expected: str) -> None:
+    assert detect(text, hint=hint) == expected
+
+
+def test_reply_lists_are_written_as_texts_are_read() -> None:
+    replies = language.read_toml("words")["replies"]
+    for code, words in replies.items():
+        for word in words.split():
+            assert language._words(word) == [word], f"{code}: {word!r} would never match"
+    assert set(replies) - {"*"} == {code for codes in language._CORE.values() for code in codes} - {
+        "hbs-Cyrl"
+    }
+
+
+def test_data_files_are_small_and_hand_written_data_is_toml() -> None:
+    sizes = {path.name: path.stat().st_size for path in DATA_DIR.iterdir()}
+    assert set(sizes) == {"alphabets.toml", "words.toml", "sentences.toml", TABLES_PATH.name}
+    assert sum(sizes.values()) < 1_000_000
+
+
+def test_the_detector_reads_only_its_own_data() -> None:
+    """Loading the model opens nothing but bot/language/data/, and works without langdetect or Babel."""
+    script = """
+import json, sys
+sys.modules["langdetect"] = sys.modules["babel"] = None  # as if not installed
+from bot.language import detection
+opened = []
+sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" else None)
+answers = [detection.detect(text) for text in ("Hej", "Спасибо", "شكرا", "እወ")]
+print(json.dumps({"opened": opened, "answers": answers}))
+"""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["answers"] == ["sv", "ru", "ar", "ti"]
+    assert result["opened"], "the model was not loaded"
+    for path in result["opened"]:
+        assert Path(path).resolve().parent == DATA_DIR, path
+
+
+def test_shipped_tables_match_a_fresh_build() -> None:
+    """The n-gram tables are what bot/language/build_profiles.py makes from its sources (about
+    half a second). Runs where the source packages are installed at the recorded versions."""
+    installed, recorded = build_profiles.source_versions(), build_profiles.shipped_sources()
+    if installed != recorded:
+        pytest.skip(
+            f"tables built from {recorded}, installed {installed}: pip install langdetect babel at those"
+        )
+    payload = build_profiles.build()
+    assert payload == gzip.decompress(TABLES_PATH.read_bytes()), (
+        "re-run python -m bot.language.build_profiles"
+    )
+    assert build_profiles.compress(payload) == build_profiles.compress(build_profiles.build())
 
 
 @pytest.mark.parametrize("hint", ["sv", "en", "tr", "so", "es", "fi", "pl", "hbs", "kmr", "uk", "am", "ti"])
@@ -205,8 +370,8 @@ def test_hint_is_ignored_beyond_three_words(hint: str) -> None:
 
 
 def test_development_set_targets() -> None:
-    if not DEFAULT_DEV.is_file():
-        pytest.skip(f"development set not found at {DEFAULT_DEV} (shared/langid/dev.tsv beside the project)")
+    # The repository's copy: this test must never be skipped for want of the file.
+    assert DEFAULT_DEV == REPO_DEV and REPO_DEV.is_file()
     _, macro = evaluate(load_dev(DEFAULT_DEV), detect)
     summary = ", ".join(f"{bucket} {100 * macro[bucket]:.1f}%" for bucket in BUCKETS)
     for bucket in BUCKETS:

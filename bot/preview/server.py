@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.app import build_application, open_services
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import Settings
 from bot.context import Services
 from bot.preview.botapi import LocalBotApi, is_loopback
 
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 PREVIEW_TOKEN = "100000:PREVIEW-LOCAL-ONLY"
 # The Telegram user id the page uses when "act as admin" is chosen.
 PREVIEW_ADMIN_ID = 1000
-DEFAULT_DIRECTORY = PROJECT_ROOT / "data" / "preview"
+DEFAULT_DIRECTORY = Path("data") / "preview"
 # How long the page's long poll waits for the bot before answering with no news.
 POLL_SECONDS = 20.0
 
@@ -215,9 +215,8 @@ class Preview:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         if self.port == 0:
-            server = site._server  # the bound port is only known after start
-            assert server is not None and server.sockets
-            self.port = server.sockets[0].getsockname()[1]
+            # The port the system chose is only known once the site listens.
+            self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -7,9 +7,10 @@ is one character to one character, so offsets found in the copy are offsets in t
 the original span (Persian digits and all) is what gets replaced.
 
 What is found (see ``MARKERS``): Swedish personnummer and samordningsnummer (date check plus
-Luhn), Swedish and international phone numbers, e-mail addresses, Swedish street addresses with
-a house number (optionally with postal code and town) or a postal code with a town, and agency
-case numbers after an explicit keyword ("ärendenummer", "dnr", "case number", ...).
+Luhn), Swedish and international phone numbers (validated by the phonenumbers library), e-mail
+addresses, Swedish street addresses with a house number (optionally with postal code and town)
+or a postal code with a town, and agency case numbers after an explicit keyword
+("ärendenummer", "dnr", "case number", ...).
 
 The rules lean towards precision: dates, years, amounts, bus lines, times and plain counts must
 survive, because a story that has lost its numbers is worth much less to the municipality.
@@ -17,14 +18,17 @@ survive, because a story that has lost its numbers is worth much less to the mun
 Known limitations:
 * Names of people are not detected (that would need a language model per language).
 * Personnummer with an unusual separator (".", "/") or split in other groupings are missed.
-* A 10-digit run starting with 0 and written without separator is read as a phone number
-  unless a personnummer keyword is close by (a child born in the 2000s); it is scrubbed anyway,
-  only under the [telefon] marker.
-* Foreign numbers in domestic form are found only when they have 11 digits after a trunk 0
-  with a 4+ digit operator code (Turkish 0532 123 45 67, Iranian 0912 345 6789) or, unspaced,
-  start 05/07/09; other domestic forms (Russian 8 912 ..., Somali 61 ...) are missed. Numbers
-  with dots as separators or with bidi control characters inside are missed, and a phone
-  number cut out of the middle of a longer digit run is deliberately not taken.
+* A 10-digit run starting with 0, written without separator and valid as a Swedish phone
+  number is read as one unless a personnummer keyword is close by (a child born in the 2000s);
+  it is scrubbed anyway, only under the [telefon] marker.
+* Phone numbers must be valid by phonenumbers' metadata (ranges in use), so an invented number
+  or one with a mistyped area code stays; the library must be kept up to date as ranges change.
+* Foreign numbers in domestic form are found only for the countries in ``_HOME_REGIONS``, with
+  their trunk prefix, 10 or 11 digits and that country's grouping (Turkish 0532 123 45 67,
+  Iranian 0912 345 6789), or unspaced if a mobile number; shorter ones (Eritrean 07 123 456),
+  ones without trunk prefix (Somali 61 5123456) and Russian 8 (912) 345-67-89 are missed.
+  Numbers with bidi control characters inside are missed, and a phone number cut out of the
+  middle of a longer digit run is deliberately not taken ("2019 0701234567" stays).
 * Addresses need a Swedish street word (…gatan, …vägen, … torg) and a house number; foreign
   addresses, "c/o" lines and addresses written entirely in another script are not found.
 * Case numbers are only found after a keyword from a short list in a few languages
@@ -38,9 +42,12 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime
+import functools
 import re
 import unicodedata
 from typing import NamedTuple
+
+import phonenumbers
 
 __all__ = ["MARKERS", "Finding", "find_personal_data", "scrub"]
 
@@ -198,7 +205,7 @@ def _find_id_numbers(norm: str) -> list[Finding]:
             continue
         if _is_amount(norm, match.start(), match.end()):
             continue
-        if not century and not sep and date[0] == "0" and _valid_swedish_national(date + tail):
+        if not century and not sep and date[0] == "0" and _valid_number(date + tail, "SE") is not None:
             # Ambiguous with a phone number written without spaces: only a nearby keyword
             # makes it a personnummer; otherwise the phone rule takes it.
             if not _ID_KEYWORD.search(norm, max(0, match.start() - 50), match.start()):
@@ -211,275 +218,179 @@ def _find_id_numbers(norm: str) -> list[Finding]:
 # Phone numbers
 # --------------------------------------------------------------------------------------------
 
+# Whether digits form a phone number (country codes, ranges in use, lengths) is left to the
+# phonenumbers library. The rules here are about chat text: where a number starts and ends in a
+# run of digits, how people lay one out, and what else looks like one (dates, time ranges,
+# amounts, a personnummer typed with a wrong digit).
+
+# Countries whose numbers residents may give in domestic form ("0532 123 45 67" for Turkey):
+# where speakers of the bot's languages come from, plus the United Kingdom. Polish and Chilean
+# numbers have no trunk prefix, so a domestic one cannot be told from any other digits.
+_HOME_REGIONS = (
+    *("TR", "SY", "IQ", "LB", "IR", "AF"),  # tr, kmr, ar, ckb, fa
+    *("SO", "ER", "ET"),  # so, ti, am
+    *("FI", "RU", "UA", "BA", "RS", "HR", "GB"),  # fi, ru, uk, hbs, en
+)
+_TRUNK_PREFIX = {region: phonenumbers.ndd_prefix_for_region(region, True) for region in _HOME_REGIONS}
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
 # A run of digit groups joined by single separators; candidates are cut from it at group
 # boundaries, so a phone number followed by another number is still found on its own.
 _PHONE_RUN = re.compile(
     r"(?<![\w+@])(?<![0-9][.,:/-])"
     r"\+?\(?[0-9]"
-    r"(?:[0-9]|\)|\((?=[0-9])|[ ]?[-/][ ]?(?=\(?[0-9])|[ ](?=\(?[0-9]))*"
+    r"(?:[0-9]|\)|\((?=[0-9])|[ ]?[-/][ ]?(?=\(?[0-9])|[.](?=[0-9])|[ ](?=\(?[0-9]))*"
 )
 _PHONE_GROUP = re.compile(r"\(?[0-9]+\)?")
+_DOTTED = re.compile(r"(?:\.[0-9]+)+")
 # Dates are written with the same separators as phone numbers: "08-05-2024", "08 05 2024".
 _DATE_SEP = r"(?:\s?[./-]\s?|\s)"
 _DATE_LIKE = re.compile(
     rf"[0-9]{{1,2}}{_DATE_SEP}[0-9]{{1,2}}{_DATE_SEP}(?:19|20)[0-9]{{2}}"
     rf"|(?:19|20)[0-9]{{2}}{_DATE_SEP}[0-9]{{1,2}}{_DATE_SEP}[0-9]{{1,2}}"
 )
-
-_CC_TWO_DIGIT = frozenset(
-    [
-        "20",
-        "27",
-        "30",
-        "31",
-        "32",
-        "33",
-        "34",
-        "36",
-        "39",
-        "40",
-        "41",
-        "43",
-        "44",
-        "45",
-        "46",
-        "47",
-        "48",
-        "49",
-        "51",
-        "52",
-        "53",
-        "54",
-        "55",
-        "56",
-        "57",
-        "58",
-        "60",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "66",
-        "81",
-        "82",
-        "84",
-        "86",
-        "90",
-        "91",
-        "92",
-        "93",
-        "94",
-        "95",
-        "98",
-    ]
-)
-# First two digits of the three-digit country codes (ITU zones).
-_CC_THREE_DIGIT_PREFIXES = frozenset(
-    [
-        "21",
-        "22",
-        "23",
-        "24",
-        "25",
-        "26",
-        "29",
-        "35",
-        "37",
-        "38",
-        "42",
-        "50",
-        "59",
-        "67",
-        "68",
-        "69",
-        "85",
-        "88",
-        "96",
-        "97",
-        "99",
-    ]
-)
-# National significant number lengths for countries residents often call; others get 7-12.
-_CC_NATIONAL_LENGTH: dict[str, tuple[int, int]] = {
-    "1": (10, 10),
-    "7": (10, 10),
-    "20": (8, 10),
-    "30": (10, 10),
-    "33": (9, 9),
-    "34": (9, 9),
-    "39": (6, 11),
-    "44": (9, 10),
-    "45": (8, 8),
-    "47": (8, 8),
-    "48": (9, 9),
-    "49": (6, 12),
-    "90": (10, 10),
-    "91": (10, 10),
-    "92": (9, 10),
-    "93": (9, 9),
-    "98": (10, 10),
-    "212": (9, 9),
-    "213": (8, 9),
-    "216": (8, 8),
-    "249": (9, 9),
-    "251": (9, 9),
-    "252": (7, 9),
-    "254": (9, 9),
-    "255": (9, 9),
-    "256": (9, 9),
-    "291": (7, 7),
-    "358": (5, 10),
-    "380": (9, 9),
-    "381": (8, 9),
-    "385": (8, 9),
-    "387": (8, 8),
-    "961": (7, 8),
-    "962": (8, 9),
-    "963": (9, 9),
-    "964": (10, 10),
-    "965": (8, 8),
-    "966": (8, 9),
-    "970": (9, 9),
-    "971": (8, 9),
-    "972": (8, 9),
-}
-
-
-def _valid_swedish_national(digits: str, first_group: str | None = None) -> bool:
-    """A Swedish number in national form: 0 + area code + subscriber number, 8-10 digits."""
-    if not 8 <= len(digits) <= 10 or digits[0] != "0" or digits[1] == "0":
-        return False
-    if digits[1] == "7" and len(digits) != 10:  # mobiles (07X) always have ten digits
-        return False
-    if first_group is not None and first_group != digits:
-        # A separated first group is an area code: 08, or 0XX / 0XXX.
-        if len(first_group) < 2 or (len(first_group) == 2 and first_group != "08"):
-            return False
-    return True
-
-
-def _country_code(number: str) -> str | None:
-    """The ITU country code that ``number`` starts with, or None if it is unassigned."""
-    if number[0] in "17":
-        return number[0]
-    if number[:2] in _CC_TWO_DIGIT:
-        return number[:2]
-    if number[:2] in _CC_THREE_DIGIT_PREFIXES:
-        return number[:3]
-    return None
-
-
-def _valid_international(number: str) -> bool:
-    """``number`` is everything after "+" or "00": country code and national number."""
-    if not number or number[0] == "0":
-        return False
-    if number.startswith("46"):
-        rest = number[2:]
-        rest = rest[1:] if rest.startswith("0") else rest  # "+46 (0)70 ..." / "+46 070 ..."
-        return _valid_swedish_national("0" + rest)
-    code = _country_code(number)
-    if code is None:
-        return False
-    national = number[len(code) :]
-    if national.startswith("0"):  # trunk zero written out, e.g. "+90 (0)532 ..."
-        national = national[1:]
-    if not national or national[0] == "0":
-        return False
-    low, high = _CC_NATIONAL_LENGTH.get(code, (7, 12))
-    return low <= len(national) <= high and len(code) + len(national) <= 15
-
-
-def _valid_phone(candidate: str, has_plus: bool) -> bool:
-    """Whether ``candidate`` (digit groups with their separators) is a phone number."""
-    if candidate.count("(") != candidate.count(")") or _DATE_LIKE.fullmatch(candidate):
-        return False
-    digits = re.sub(r"[^0-9]", "", candidate)
-    if len(digits) < 8:
-        return False
-    if has_plus:
-        return _valid_international(digits)
-    if digits.startswith("00"):
-        return _valid_international(digits[2:])
-    first = _PHONE_GROUP.match(candidate)
-    if first is None:
-        return False
-    # In Swedish national form only the area code is set off by "-" or "/": "08 30-09 15" is
-    # a time range, not a number.
-    rest = re.sub(r"^\s?[-/]?\s?", "", candidate[first.end() :])
-    if "-" in rest or "/" in rest:
-        return False
-    first_group = first.group().strip("()")
-    if len(digits) == 11:
-        # Eleven digits after a trunk 0 are a foreign number in domestic form (Turkish
-        # 0532 123 45 67, Iranian 0912 345 6789, British 07911 123456), never Swedish. The
-        # area/operator code must be 4+ digits so "070-123 45 67 2" does not qualify.
-        # Written without spaces, only the common mobile ranges (05, 07, 09) are trusted.
-        if first_group == digits:
-            return digits[1] in "579"
-        return digits[1] != "0" and len(first_group) >= 4
-    return _valid_swedish_national(digits, first_group)
-
-
+_TIME = r"(?:[01]?[0-9]|2[0-3])[.: ]?[0-5][0-9]"
+_TIME_RANGE = re.compile(rf"{_TIME}\s?-\s?{_TIME}")  # "0830-1600", "08 30-09 15", "08.00-16.30"
 # "kl 08 30" is a time; "klockan", "saat" (Turkish), "kello" (Finnish) likewise.
 _TIME_BEFORE = re.compile(r"(?:\bkl\.?|\bklockan|\bsaat|\bkello)\s*$", re.IGNORECASE)
 
-
+_MIN_PHONE_DIGITS = 8
+_MAX_PHONE_DIGITS = 17  # E.164 allows 15, and "00" may come before them
+# Trunk prefix and 9 or 10 digits: mobile numbers in the home regions; shorter ones are too
+# easily some other number.
+_DOMESTIC_ABROAD_DIGITS = range(10, 12)
 # No phone number spans more groups than this ("+46 (0)8 123 45 67" has six).
 _MAX_PHONE_GROUPS = 8
 
 
-def _find_phones(norm: str) -> list[Finding]:
-    """Swedish national, international (+/00) and 11-digit foreign domestic numbers."""
+def _digit_count(text: str) -> int:
+    return sum(char.isdigit() for char in text)
+
+
+def _laid_out_as_phone(candidate: str) -> bool:
+    """Whether ``candidate`` is written the way people write a phone number, not a date or a time."""
+    if candidate.count("(") != candidate.count(")"):
+        return False
+    if _DATE_LIKE.fullmatch(candidate) or _TIME_RANGE.fullmatch(candidate):
+        return False
+    first = _PHONE_GROUP.match(candidate, 1 if candidate.startswith("+") else 0)
+    if first is None:
+        return False
+    rest = candidate[first.end() :]
+    if not rest:
+        return True
+    # A set-off first group is a country, area or operator code: "+46", "0046", "08", "070",
+    # "0520", "07911". "010229-4568" and "006774-8035" are personnummer with a wrong digit.
+    code = first.group().strip("()")
+    if len(code) > 5:
+        return False
+    if candidate.startswith(("+", "00", "(00")):
+        return True
+    if len(code) < 3 and code != "08":
+        return False  # "0 70 ...", "09 03 09 89"
+    # Dots throughout ("070.123.45.67"), or only the area code set off by "-", "/" or ".":
+    # "08-12 13-16" is two time ranges.
+    return bool(_DOTTED.fullmatch(rest)) or not re.search(r"[-/.]", re.sub(r"^\s?[-/.]?\s?", "", rest))
+
+
+def _valid_number(candidate: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """``candidate`` read as a number of ``region`` (or with its country code), if valid."""
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _grouped_as_in(candidate: str, region: str) -> bool:
+    """Whether ``candidate`` is grouped the way ``region`` writes its numbers (or not at all)."""
+    matches = phonenumbers.PhoneNumberMatcher(
+        candidate, region, leniency=phonenumbers.Leniency.STRICT_GROUPING
+    )
+    return any(match.start == 0 and match.end == len(candidate) for match in matches)
+
+
+def _is_phone_number(candidate: str) -> bool:
+    """A valid number in Swedish or international form, or in the domestic form of a home region.
+
+    Many digit strings are a valid domestic number somewhere, so one from abroad needs its
+    trunk prefix, 10 or 11 digits and the grouping its country uses ("070-123 45 67 2" is no
+    British number); written without any grouping, only a mobile number is taken.
+    """
+    digits = re.sub(r"[^0-9+]", "", candidate)
+    if not _MIN_PHONE_DIGITS <= len(digits.lstrip("+")) <= _MAX_PHONE_DIGITS:
+        return False
+    if digits.startswith(("+", "0")) and _valid_number(candidate, "SE"):
+        return True  # "00" is the Swedish international prefix
+    if digits.startswith(("+", "00")) or len(digits) not in _DOMESTIC_ABROAD_DIGITS:
+        return False
+    for region, prefix in _TRUNK_PREFIX.items():
+        if prefix is None or not digits.startswith(prefix):
+            continue
+        number = _valid_number(candidate, region)
+        if number is None or not _grouped_as_in(candidate, region):
+            continue
+        if not candidate.isdigit() or phonenumbers.number_type(number) in _MOBILE:
+            return True
+    return False
+
+
+def _numbers_in_run(norm: str, run: re.Match[str]) -> list[Finding]:
+    """Phone numbers cut from a run of digit groups at group boundaries.
+
+    Numbers start only where the run starts or right after another number, and may be followed
+    only by a short count ("070-123 45 67 2 gånger") or by another number: a phone number cut
+    out of a longer digit sequence (an IBAN, a card number) is a false positive.
+    """
+    text, base = run.group(), run.start()
+    groups = list(_PHONE_GROUP.finditer(text))
+    # digits_after[k]: how many digits groups k.. hold.
+    digits_after = [0] * (len(groups) + 1)
+    for k in range(len(groups) - 1, -1, -1):
+        digits_after[k] = digits_after[k + 1] + _digit_count(groups[k].group())
+
+    def ends(i: int) -> range:
+        """Candidate last groups for a number starting at group i, longest first."""
+        return range(min(len(groups), i + _MAX_PHONE_GROUPS) - 1, i - 1, -1)
+
+    @functools.cache  # the look-ahead below asks what the next step will ask again
+    def span(i: int, j: int) -> tuple[int, int] | None:
+        """Offsets in ``norm`` of groups i..j when they form a phone number."""
+        start = 0 if i == 0 and text.startswith("+") else groups[i].start()
+        candidate = text[start : groups[j].end()]
+        if not (_laid_out_as_phone(candidate) and _is_phone_number(candidate)):
+            return None
+        offsets = base + start, base + groups[j].end()
+        return None if _is_amount(norm, *offsets) else offsets
+
     found: list[Finding] = []
-    for run in _PHONE_RUN.finditer(norm):
-        text, base = run.group(), run.start()
-        groups = list(_PHONE_GROUP.finditer(text))
-        # digits_after[k]: how many digits groups k.. hold (prefix sums keep this linear).
-        digits_after = [0] * (len(groups) + 1)
-        for k in range(len(groups) - 1, -1, -1):
-            digits_after[k] = digits_after[k + 1] + sum(c.isdigit() for c in groups[k].group())
-
-        def span(i: int, j: int) -> tuple[int, int] | None:
-            """Offsets in ``text`` of groups i..j when they form a phone number."""
-            has_plus = i == 0 and text.startswith("+")
-            start = 0 if has_plus else groups[i].start()
-            end = groups[j].end()
-            if not _valid_phone(text[start:end], has_plus):
-                return None
-            if _is_amount(norm, base + start, base + end):
-                return None
-            return start, end
-
-        def ends(i: int) -> range:
-            """Candidate last groups for a number starting at group i, longest first."""
-            return range(min(len(groups), i + _MAX_PHONE_GROUPS) - 1, i - 1, -1)
-
-        def starts_phone(i: int) -> bool:
-            return any(span(i, j) for j in ends(i))
-
-        # Numbers start only where the run starts, or right after another number: a phone
-        # number cut out of the middle of a longer digit sequence (an IBAN, a card number)
-        # is a false positive.
-        i = 0
-        while i < len(groups):
-            accepted = None
-            for j in ends(i):
-                offsets = span(i, j)
-                if offsets is None:
-                    continue
-                # A short trailing number ("070-123 45 67 2 gånger") may follow; a long one
-                # means this was part of something longer, unless it is a phone number too.
-                if digits_after[j + 1] < 3 or starts_phone(j + 1):
-                    accepted = (j, offsets)
-                    break
-            if accepted is None:
+    i = 0
+    while i < len(groups):
+        accepted = None
+        for j in ends(i):
+            offsets = span(i, j)
+            if offsets is None:
+                continue
+            if digits_after[j + 1] < 3 or any(span(j + 1, k) for k in ends(j + 1)):
+                accepted = j, offsets
                 break
-            j, (start, end) = accepted
-            if not (i == 0 and _TIME_BEFORE.search(norm, max(0, base - 10), base)):
-                found.append(Finding("telefon", base + start, base + end))
-            i = j + 1
+        if accepted is None:
+            break
+        j, (start, end) = accepted
+        if not (i == 0 and _TIME_BEFORE.search(norm, max(0, base - 10), base)):
+            found.append(Finding("telefon", start, end))
+        i = j + 1
     return found
+
+
+def _find_phones(norm: str) -> list[Finding]:
+    """Swedish and international (+/00) numbers, and foreign ones in domestic form."""
+    return [
+        finding
+        for run in _PHONE_RUN.finditer(norm)
+        if _digit_count(run.group()) >= _MIN_PHONE_DIGITS  # most runs: no number to look up
+        for finding in _numbers_in_run(norm, run)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
