@@ -8,11 +8,19 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.app import StartupError, build_application, open_services
+from bot.admin.demo import NotSyntheticError, fill
+from bot.admin.export import write_csv, write_jsonl
+from bot.app import StartupError, build_application, load_tagger, load_translations, open_services
 from bot.config import ConfigError, Settings, load_settings
-from bot.i18n.catalogue import CatalogueError
+from bot.i18n.catalogue import CatalogueError, Translations
+from bot.i18n.coverage import report as coverage_report
 from bot.logs import configure_logging
-from bot.survey.definition import SurveyError
+from bot.preview.server import DEFAULT_DIRECTORY, run_preview
+from bot.privacy.retention import purge
+from bot.survey.definition import SurveyError, load_survey
+from bot.telegram.webhook import run_webhook
+from storage import Database, Repository
+from storage.migrations import MIGRATIONS
 
 logger = logging.getLogger("bot")
 
@@ -82,8 +90,6 @@ def run_bot(settings: Settings) -> None:
     )
     try:
         if settings.webhook_url:
-            from bot.telegram.webhook import run_webhook
-
             loop.run_until_complete(run_webhook(application, settings))
         else:
             # Updates already waiting are kept: a resident's answer sent while the bot was down
@@ -97,8 +103,6 @@ def run_bot(settings: Settings) -> None:
 
 
 async def _export(settings: Settings, fmt: str, out: Path | None, bom: bool) -> int:
-    from bot.admin.export import write_csv, write_jsonl
-
     services = await open_services(settings)
     try:
         repository = services.surveys.repository
@@ -115,8 +119,6 @@ async def _export(settings: Settings, fmt: str, out: Path | None, bom: bool) -> 
 
 
 async def _backup(settings: Settings, out: Path) -> None:
-    from storage import Database
-
     if not settings.database_path.exists():
         raise ConfigError(f"DATABASE_PATH: no database at {settings.database_path}")
     async with Database(settings.database_path) as database:
@@ -124,9 +126,6 @@ async def _backup(settings: Settings, out: Path) -> None:
 
 
 async def _purge(settings: Settings) -> str:
-    from bot.privacy.retention import purge
-    from storage import Database, Repository
-
     async with Database(settings.database_path) as database:
         await database.migrate()
         result = await purge(Repository(database), settings)
@@ -135,11 +134,6 @@ async def _purge(settings: Settings) -> str:
 
 async def _healthcheck(settings: Settings) -> str | None:
     """What is wrong, in one line, or None when the bot could run."""
-    from bot.app import load_translations
-    from bot.survey.definition import load_survey
-    from storage import Database
-    from storage.migrations import MIGRATIONS
-
     settings.require_token()
     load_translations(settings, load_survey(settings.survey_file))
     if not settings.database_path.exists():
@@ -151,8 +145,6 @@ async def _healthcheck(settings: Settings) -> str | None:
 
 
 async def _migrate(settings: Settings) -> list[str]:
-    from storage import Database
-
     async with Database(settings.database_path) as database:
         return await database.migrate()
 
@@ -170,11 +162,6 @@ async def _report(settings: Settings, out: Path, fmt: str) -> str:
 
 
 async def _demo_data(settings: Settings, count: int) -> str:
-    from bot.admin.demo import fill
-    from bot.app import load_tagger
-    from bot.survey.definition import load_survey
-    from storage import Database
-
     if count < 1:
         raise ConfigError("--responses must be at least 1")
     async with Database(settings.database_path) as database:
@@ -208,8 +195,6 @@ def main(argv: list[str] | None = None) -> int:
             count = asyncio.run(_export(settings, arguments.format, arguments.out, arguments.bom))
             print(f"exported {count} responses", file=sys.stderr)
         elif arguments.command == "preview":
-            from bot.preview.server import DEFAULT_DIRECTORY, run_preview
-
             asyncio.run(
                 run_preview(
                     settings,
@@ -219,10 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         elif arguments.command == "translations":
-            from bot.i18n.catalogue import Translations
-            from bot.i18n.coverage import report
-
-            report(Translations.load(settings.locales_dir), sys.stdout)
+            coverage_report(Translations.load(settings.locales_dir), sys.stdout)
         elif arguments.command == "backup":
             asyncio.run(_backup(settings, arguments.out))
             print(f"backup written to {arguments.out}", file=sys.stderr)
@@ -230,8 +212,6 @@ def main(argv: list[str] | None = None) -> int:
             fmt = arguments.format or ("md" if arguments.out.suffix.lower() == ".md" else "docx")
             print(asyncio.run(_report(settings, arguments.out, fmt)), file=sys.stderr)
         elif arguments.command == "demo-data":
-            from bot.admin.demo import NotSyntheticError
-
             try:
                 print(asyncio.run(_demo_data(settings, arguments.responses)), file=sys.stderr)
             except NotSyntheticError as error:

@@ -41,7 +41,6 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
         self, application: Application, chat_id: int | None = None, user_id: int | None = None
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
-        self._translator: Translator | None = None
 
     @property
     def services(self) -> Services:

@@ -22,6 +22,8 @@ class Metrics:
     """Counters kept in memory by this process since it started."""
 
     updates_handled: int = 0
+    # Refused by flood control before any handler ran (a resident sending too fast).
+    updates_dropped: int = 0
     errors: int = 0
     latency_counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
     latency_sum: float = 0.0
@@ -38,6 +40,9 @@ class Metrics:
             "# HELP citizen_feedback_updates_handled_total Telegram updates handled by this process.",
             "# TYPE citizen_feedback_updates_handled_total counter",
             f"citizen_feedback_updates_handled_total {self.updates_handled}",
+            "# HELP citizen_feedback_updates_dropped_total Updates refused by flood control, unhandled.",
+            "# TYPE citizen_feedback_updates_dropped_total counter",
+            f"citizen_feedback_updates_dropped_total {self.updates_dropped}",
             "# HELP citizen_feedback_errors_total Updates whose handling ended in an error.",
             "# TYPE citizen_feedback_errors_total counter",
             f"citizen_feedback_errors_total {self.errors}",

@@ -1,8 +1,9 @@
 """Storage: the only place that knows SQL."""
 
 from storage.database import Database, DatabaseUnavailable
-from storage.models import Answer, Response, Stage, Story
-from storage.repository import AnswerCount, EvidenceQueries, Repository, Totals
+from storage.interface import EvidenceSource, ResponseStore
+from storage.models import Answer, AnswerCount, Response, Stage, Story, Totals
+from storage.repository import EvidenceQueries, Repository
 
 __all__ = [
     "Answer",
@@ -10,8 +11,10 @@ __all__ = [
     "Database",
     "DatabaseUnavailable",
     "EvidenceQueries",
+    "EvidenceSource",
     "Repository",
     "Response",
+    "ResponseStore",
     "Stage",
     "Story",
     "Totals",

@@ -146,13 +146,20 @@ class Database:
         return [row["name"] for row in rows]
 
     async def migrate(self, migrations: Iterable[tuple[str, list[str]]] = MIGRATIONS) -> list[str]:
-        """Apply the steps not yet recorded; returns the names applied now."""
-        applied = set(await self.applied_migrations())
+        """Apply the steps not yet recorded; returns the names applied now.
+
+        Whether a step is recorded is read inside the step's own write transaction, so a second
+        process migrating the same file at the same moment (a ``purge`` during the bot's
+        start-up) waits for the first and then skips what it applied."""
+        await self._ensure_migrations_table()
         newly_applied = []
         for name, statements in migrations:
-            if name in applied:
-                continue
             async with self.transaction() as connection:
+                async with connection.execute(
+                    "SELECT 1 FROM schema_migrations WHERE name = ?", (name,)
+                ) as cursor:
+                    if await cursor.fetchone() is not None:
+                        continue
                 for statement in statements:
                     await connection.execute(statement)
                 await connection.execute(

@@ -1,7 +1,7 @@
 """What the rest of the bot needs from storage, written out as one interface.
 
-``Repository`` (SQLite through aiosqlite) is the implementation today. A second backend, for
-example PostgreSQL for several processes behind a load balancer, implements the same methods;
+``Repository`` and ``EvidenceQueries`` (SQLite through aiosqlite) implement it today. A second
+backend, for example PostgreSQL for several processes behind a load balancer, implements the same methods;
 README's "Beyond one machine" says what else that takes.
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol, runtime_checkable
 
-from storage.models import Answer, Response, Stage, Story
-from storage.repository import ExportRow
+from storage.models import Answer, AnswerCount, ExportRow, Response, Stage, Story, Totals
 
 
 @runtime_checkable
@@ -77,3 +76,42 @@ class ResponseStore(Protocol):
     async def erase_abandoned(self, cutoff: str, *, with_answers: bool) -> int: ...
 
     async def count_by_state(self, survey_id: str) -> tuple[int, int]: ...
+
+
+@runtime_checkable
+class EvidenceSource(Protocol):
+    """The admins' figures: aggregates only, computed by the database, never every row."""
+
+    async def totals(self, survey_id: str) -> Totals: ...
+
+    async def survey_versions(self, survey_id: str) -> list[tuple[str, int]]: ...
+
+    async def by_language(self, survey_id: str) -> dict[str, int]: ...
+
+    async def answer_counts(self, survey_id: str, question_id: str | None = None) -> list[AnswerCount]: ...
+
+    async def answer_counts_by(
+        self, survey_id: str, question_id: str, grouping: str
+    ) -> list[AnswerCount]: ...
+
+    async def group_sizes(self, survey_id: str, grouping: str) -> dict[str, int]: ...
+
+    async def story_counts(self, survey_id: str) -> tuple[int, int]: ...
+
+    async def story_languages(self, survey_id: str) -> dict[str, int]: ...
+
+    async def theme_counts(self, survey_id: str) -> dict[str, int]: ...
+
+    async def quote_candidates(
+        self, survey_id: str, theme: str, *, limit: int, min_length: int = 40, max_length: int = 400
+    ) -> list[tuple[str, str]]: ...
+
+    async def stories_to_tag(self, version: str, *, limit: int) -> list[tuple[int, str, str | None]]: ...
+
+    async def set_story_themes(self, tagged: Sequence[tuple[int, Sequence[str]]], version: str) -> None: ...
+
+    async def record_admin_action(self, actor: str, action: str, detail: str, now: str) -> None: ...
+
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...

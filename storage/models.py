@@ -48,3 +48,49 @@ class Story:
     voice_duration: int | None
     language: str | None
     created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One response with everything but the respondent's pseudonym."""
+
+    response: Response
+    answers: dict[str, Answer]
+    story: Story | None
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    started: int
+    completed: int
+    first_consent: str | None
+    last_consent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCount:
+    """How many respondents gave one combination of options (or skipped) to one question."""
+
+    question_id: str
+    option_codes: tuple[str, ...]
+    skipped: bool
+    respondents: int
+    # The group the count belongs to when counts are broken down; None when they are not.
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewResponse:
+    """A complete response written in one go (synthetic demo data)."""
+
+    respondent: str
+    survey_id: str
+    survey_version: str
+    consent_version: str
+    language: str
+    started_at: str
+    completed_at: str | None
+    # (question id, option codes, skipped)
+    answers: tuple[tuple[str, tuple[str, ...], bool], ...]
+    story: tuple[str, str] | None = None  # (text, language)
+    story_themes: tuple[str, ...] = ()

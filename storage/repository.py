@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 
 from storage.database import Database
-from storage.models import Answer, Response, Stage, Story
+from storage.models import Answer, AnswerCount, ExportRow, NewResponse, Response, Stage, Story, Totals
 
 CODE_SEPARATOR = ";"
 
@@ -70,15 +69,6 @@ def _advance_statement(
         "UPDATE responses SET current_question = ?, pending_codes = '', updated_at = ? WHERE id = ?",
         (next_question, now, response_id),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One response with everything but the respondent's pseudonym."""
-
-    response: Response
-    answers: dict[str, Answer]
-    story: Story | None
 
 
 _RESPONSE_COLUMNS = (
@@ -283,26 +273,6 @@ _COUNTED = "r.survey_id = ? AND r.consented_at IS NOT NULL"
 _GROUP_OF = "CASE WHEN g.skipped = 0 THEN g.option_codes ELSE '' END"
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
-    started: int
-    completed: int
-    first_consent: str | None
-    last_consent: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerCount:
-    """How many respondents gave one combination of options (or skipped) to one question."""
-
-    question_id: str
-    option_codes: tuple[str, ...]
-    skipped: bool
-    respondents: int
-    # The group the count belongs to when counts are broken down; None when they are not.
-    group: str | None = None
-
-
 class EvidenceQueries:
     """Aggregates for admins, computed by SQLite: only counts and a few quotes leave the
     database, never every row."""
@@ -369,6 +339,7 @@ class EvidenceQueries:
         """One question's counts per group: ``grouping`` is "language" or the id of a
         single-choice question (area, age). A respondent who skipped or did not reach the
         grouping question is in group ""."""
+        parameters: tuple[str, ...]
         if grouping == "language":
             group_sql, join, parameters = "COALESCE(r.language, '')", "", (survey_id, question_id)
         else:
@@ -491,23 +462,6 @@ class EvidenceQueries:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class NewResponse:
-    """A complete response written in one go (synthetic demo data)."""
-
-    respondent: str
-    survey_id: str
-    survey_version: str
-    consent_version: str
-    language: str
-    started_at: str
-    completed_at: str | None
-    # (question id, option codes, skipped)
-    answers: tuple[tuple[str, tuple[str, ...], bool], ...]
-    story: tuple[str, str] | None = None  # (text, language)
-    story_themes: tuple[str, ...] = ()
 
 
 async def import_responses(

@@ -37,6 +37,10 @@ async def test_metrics_of_a_running_bot(tmp_path: Path) -> None:
         )  # fmt: skip
         try:
             await ScriptedResident(api, 8201, timeout=20).run()
+            # Another resident floods: all but the first few messages are refused unhandled.
+            for n in range(20):
+                await api.send_message(8202, f"hej {n}")
+            await api.wait_until_idle(timeout=10, quiet=0.3)
             status, live = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/healthz")
             assert status == 200 and live == "ok\n"
             _, text = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/metrics")
@@ -48,10 +52,11 @@ async def test_metrics_of_a_running_bot(tmp_path: Path) -> None:
     assert value(text, 'citizen_feedback_responses{state="completed"}') == 1
     assert value(text, 'citizen_feedback_responses{state="started"}') == 1
     assert value(text, "citizen_feedback_errors_total") == 0
+    assert 10 <= value(text, "citizen_feedback_updates_dropped_total") <= 19
     count = value(text, "citizen_feedback_reply_seconds_count")
     assert count == value(text, "citizen_feedback_updates_handled_total")
     assert value(text, 'citizen_feedback_reply_seconds_bucket{le="+Inf"}') == count
-    assert "8201" not in text
+    assert "8201" not in text and "8202" not in text
 
 
 def test_latency_histogram_is_cumulative() -> None:

@@ -12,7 +12,8 @@ from bot.report.evidence import SYNTHETIC_KEY
 from bot.report.themes import ThemeTagger
 from bot.survey.definition import Question, QuestionKind, Survey
 from storage import Database, EvidenceQueries
-from storage.repository import NewResponse, import_responses
+from storage.models import NewResponse
+from storage.repository import import_responses
 
 STORIES_DIR = Path(__file__).with_name("demo_stories")
 BATCH = 5000

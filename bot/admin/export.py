@@ -10,7 +10,7 @@ from typing import IO
 
 from bot.survey.definition import QuestionKind, Survey
 from storage.interface import ResponseStore
-from storage.repository import ExportRow
+from storage.models import ExportRow
 
 CODE_JOINER = ";"
 

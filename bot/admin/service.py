@@ -13,7 +13,7 @@ from bot.admin.export import write_csv
 from bot.i18n.catalogue import Translator
 from bot.report.evidence import MUNICIPALITY_TIME, EvidenceService
 from bot.report.figures import CrossTable, Distribution, Evidence
-from storage.repository import Repository
+from storage.interface import ResponseStore
 
 ReportFormat = Literal["docx", "md"]
 
@@ -31,7 +31,7 @@ class AdminService:
         self,
         admin_ids: frozenset[int],
         evidence: EvidenceService,
-        repository: Repository,
+        repository: ResponseStore,
         report_strings: Translator,
     ) -> None:
         self._admin_ids = admin_ids

@@ -23,7 +23,8 @@ from bot.report.figures import Cell, CrossTable, Distribution, Evidence, Headlin
 from bot.report.quote_translation import QuoteTranslator
 from bot.report.themes import THEMES, ThemeTagger
 from bot.survey.definition import Question, QuestionKind, Survey
-from storage.repository import AnswerCount, EvidenceQueries
+from storage.interface import EvidenceSource
+from storage.models import AnswerCount
 
 MUNICIPALITY_TIME = ZoneInfo("Europe/Stockholm")
 SYNTHETIC_KEY = "synthetic"
@@ -112,7 +113,7 @@ def _option_counts(question: Question, counts: Iterable[AnswerCount]) -> tuple[d
 class EvidenceService:
     def __init__(
         self,
-        queries: EvidenceQueries,
+        queries: EvidenceSource,
         survey: Survey,
         labels: Labels,
         tagger: ThemeTagger,
@@ -378,13 +379,13 @@ class EvidenceService:
         # A quote's language is named next to it: only languages whose count is shown qualify.
         nameable = {cell.code for cell in story_languages.cells if cell.count is not None and cell.code}
         used: set[str] = set()
-        chosen: dict[str, list[Quote]] = {}
+        chosen: dict[str, tuple[Quote, ...]] = {}
         for theme in THEMES:
             count = protect_split(counts.get(theme, 0), written)
-            quotes: list[Quote] = []
+            quotes: tuple[Quote, ...] = ()
             if count:
                 candidates = await self.queries.quote_candidates(self.survey.id, theme, limit=40)
-                quotes = self._pick_quotes(candidates, nameable, used)
+                quotes = tuple(self._pick_quotes(candidates, nameable, used))
             chosen[theme] = quotes
         translations = await self._translate([quote for quotes in chosen.values() for quote in quotes])
         themes = []

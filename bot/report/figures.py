@@ -40,10 +40,6 @@ class Distribution:
     skipped: int | None
     cells: tuple[Cell, ...]
 
-    @property
-    def any_hidden(self) -> bool:
-        return any(cell.hidden for cell in self.cells)
-
 
 @dataclass(frozen=True, slots=True)
 class CrossTable:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n.catalogue import Translations, Translator, isolate
+from bot.privacy import disclosure
 from bot.survey.callbacks import Action, Callback
 from bot.survey.definition import Question, QuestionKind, Survey
 from bot.survey.service import ResidentData
@@ -16,8 +17,6 @@ from storage import Answer, Response, Stage, Story
 # Telegram's limit for one message, counted as Telegram counts: in UTF-16 code units, so an emoji
 # outside the Basic Multilingual Plane takes two (see telegram_length).
 MAX_MESSAGE_CHARS = 4096
-# Smallest group whose figures staff may ever see; stated in the consent text.
-MIN_GROUP_SIZE = 5
 TICK = "☑️"
 UNTICKED = "⬜"
 
@@ -125,7 +124,7 @@ def consent(t: Translator, retention_days: int, contact: str) -> Reply:
             t("consent.who"),
             t("consent.anonymous"),
             t.plural("consent.retention", retention_days),
-            t("consent.access", min_group=MIN_GROUP_SIZE),
+            t("consent.access", min_group=disclosure.MINIMUM),
             t("consent.rights"),
             t("consent.contact", contact=isolate(contact)),
             t("consent.question"),

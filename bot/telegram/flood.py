@@ -108,7 +108,6 @@ class FloodGuard:
 
     def __init__(self, buckets: TokenBuckets | None = None) -> None:
         self.buckets = buckets if buckets is not None else TokenBuckets()
-        self.dropped = 0
 
     def admit(self, key: Hashable, update: object, *, busy: bool) -> bool:
         """Whether to handle ``update`` from resident ``key``; ``busy`` says whether an earlier
@@ -116,11 +115,7 @@ class FloodGuard:
         if isinstance(update, Update) and update.callback_query is not None and not busy:
             return True
         allowed, first_refusal = self.buckets.take(key)
-        if not allowed:
-            self.dropped += 1
-            if first_refusal:
-                # No id: how many residents flood is worth knowing, who is not.
-                logger.info(
-                    "a resident is sending faster than the flood limit; dropping their excess updates"
-                )
+        if not allowed and first_refusal:
+            # No id: how many residents flood is worth knowing, who is not.
+            logger.info("a resident is sending faster than the flood limit; dropping their excess updates")
         return allowed

@@ -39,7 +39,7 @@ class PerResidentUpdateProcessor(BaseUpdateProcessor):
     one of the ``max_concurrent_updates`` slots per update while waiting for the resident's
     lock, and crowd out everyone else; judged on arrival, an excess update gives its slot back
     at once. It also sees whether the resident still has updates in progress, which the
-    flood rules use (see bot/flood.py).
+    flood rules use (see bot/telegram/flood.py).
     """
 
     def __init__(
@@ -60,6 +60,8 @@ class PerResidentUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         if self.flood is not None and not self.flood.admit(key, update, busy=key in self._waiting):
+            if self.metrics is not None:
+                self.metrics.updates_dropped += 1
             await _drop(update, coroutine)
             return
         arrived = time.monotonic()
