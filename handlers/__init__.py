@@ -24,7 +24,7 @@ FROM_PERSON = _FromPerson(name="FROM_PERSON")
 def register(application: Application) -> None:
     """Attach every handler to the application, in the order they are tried."""
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED & FROM_PERSON
-    commands = {
+    commands: dict[str, admin.Handler] = {
         "start": resident.start,
         "language": resident.change_language,
         "mydata": resident.my_data,

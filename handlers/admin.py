@@ -4,8 +4,9 @@ one any unknown command gets."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import wraps
+from typing import Any
 
 from telegram import InputFile, Update
 
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 ADMIN_COMMANDS = ("summary", "stats", "export", "report")
 
-Handler = Callable[[Update, BotContext], Awaitable[None]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def admins_only(command: str) -> Callable[[Handler], Handler]:

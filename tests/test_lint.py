@@ -1,4 +1,4 @@
-"""The code stays formatted and lint-clean (ruff, configured in pyproject.toml)."""
+"""The code stays formatted, lint-clean and type-checked (ruff and mypy, configured in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -26,4 +26,16 @@ def test_ruff_check() -> None:
 
 def test_ruff_format() -> None:
     result = ruff("format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy() -> None:
+    # The packages named in [tool.mypy] files: the bot, its handlers and its storage.
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

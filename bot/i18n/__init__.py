@@ -1,0 +1,1 @@
+"""gettext catalogues for residents and staff, and how complete each translation is."""

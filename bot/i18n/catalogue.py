@@ -83,7 +83,13 @@ def read_catalogue(path: Path) -> Catalogue:
     for message in catalog:
         if not message.context:
             continue  # the header
-        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        string = message.string
+        # A plural message holds one string per form; None or "" means not translated.
+        forms = (
+            tuple(str(form or "") for form in string)
+            if isinstance(string, (tuple, list))
+            else (string or "",)
+        )
         if not any(forms):
             continue  # untranslated: falls back to the source language
         messages[message.context] = tuple(forms)

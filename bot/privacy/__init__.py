@@ -1,0 +1,1 @@
+"""Protecting respondents: scrubbing, pseudonyms, retention and small-count suppression."""

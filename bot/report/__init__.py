@@ -1,0 +1,1 @@
+"""The evidence for the consultation response: figures, themes, quotes and the Swedish report."""

@@ -87,8 +87,8 @@ def _draw(bars: list[_Bar], strings: Translator) -> bytes:
     row_inches = max(0.34, lines * LINE_INCHES + 0.14)
     height = max(1, len(bars)) * row_inches + 2 * MARGIN_INCHES
 
-    label_inches = max((len(line) for label in labels for line in label.split("\n")), default=1)
-    label_inches = label_inches * CHAR_INCHES + 0.15
+    longest_line = max((len(line) for label in labels for line in label.split("\n")), default=1)
+    label_inches = longest_line * CHAR_INCHES + 0.15
     left = min(max(label_inches / WIDTH_INCHES, 0.12), 0.45)
     right_margin = MARGIN_INCHES
     axes_inches = WIDTH_INCHES * (1 - left) - right_margin

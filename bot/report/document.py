@@ -24,6 +24,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
@@ -548,7 +549,7 @@ def _set_up(document: DocxDocument, evidence: Evidence, strings: Translator) -> 
         footer.add_run(after)
 
 
-def _paragraph_property(paragraph: Paragraph, element: OxmlElement) -> None:
+def _paragraph_property(paragraph: Paragraph, element: BaseOxmlElement) -> None:
     """Add a property to a paragraph, in the place the schema requires."""
     name = "w:" + element.tag.rsplit("}", 1)[-1]
     successors = PARAGRAPH_PROPERTIES[PARAGRAPH_PROPERTIES.index(name) + 1 :]

@@ -1,0 +1,1 @@
+"""The questionnaire: its definition, the rules of answering it, and what residents see."""

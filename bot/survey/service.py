@@ -275,7 +275,10 @@ class SurveyService:
     ) -> Progress:
         following = self.survey.next_question(question.id)
         now = self._clock()
-        tagged = text is not None and self._tagger is not None
+        themes: tuple[str, ...] = ()
+        themes_version = None
+        if text is not None and self._tagger is not None:
+            themes, themes_version = self._tagger.tag(text, language), self._tagger.version
         await self.repository.save_story(
             response.id,
             text=text,
@@ -284,8 +287,8 @@ class SurveyService:
             language=language,
             next_question=following.id if following else None,
             now=now,
-            themes=self._tagger.tag(text, language) if tagged else (),
-            themes_version=self._tagger.version if tagged else None,
+            themes=themes,
+            themes_version=themes_version,
         )
         return Progress(self._advanced(response, following, now), following)
 

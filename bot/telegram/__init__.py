@@ -1,0 +1,1 @@
+"""Talking to Telegram: retried requests, per-resident ordering, flood control and webhooks."""

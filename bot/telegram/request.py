@@ -309,6 +309,16 @@ GET_UPDATES_TIMEOUTS = {
 CONNECTION_POOL_SIZE = 256
 
 
+def _httpx_request(connections: int, timeouts: dict[str, float]) -> HTTPXRequest:
+    return HTTPXRequest(
+        connection_pool_size=connections,
+        connect_timeout=timeouts["connect_timeout"],
+        read_timeout=timeouts["read_timeout"],
+        write_timeout=timeouts["write_timeout"],
+        pool_timeout=timeouts["pool_timeout"],
+    )
+
+
 def telegram_requests(
     policy: RetryPolicy | None = None,
     *,
@@ -318,7 +328,7 @@ def telegram_requests(
     get_updates_timeouts: dict[str, float] | None = None,
 ) -> tuple[RetryingRequest, RetryingRequest]:
     """The request for ordinary Bot API calls and the one for getUpdates, both retrying."""
-    request = HTTPXRequest(connection_pool_size=connections, **(request_timeouts or REQUEST_TIMEOUTS))
+    request = _httpx_request(connections, request_timeouts or REQUEST_TIMEOUTS)
     # One long poll at a time, as PTB does by default.
-    updates = HTTPXRequest(connection_pool_size=1, **(get_updates_timeouts or GET_UPDATES_TIMEOUTS))
+    updates = _httpx_request(1, get_updates_timeouts or GET_UPDATES_TIMEOUTS)
     return RetryingRequest(request, policy, sleep=sleep), RetryingRequest(updates, policy, sleep=sleep)
