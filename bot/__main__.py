@@ -90,7 +90,7 @@ def run_bot(settings: Settings) -> None:
     )
     try:
         if settings.webhook_url:
-            loop.run_until_complete(run_webhook(application, settings))
+            loop.run_until_complete(run_webhook(application, settings, services.metrics.count_unreadable))
         else:
             # Updates already waiting are kept: a resident's answer sent while the bot was down
             # counts.

@@ -27,6 +27,7 @@ from bot.report.themes import TAGGING_QUALITY_FILE, ThemeListError, ThemeTagger
 from bot.survey.definition import Survey, load_survey
 from bot.survey.service import SurveyService
 from bot.telegram.flood import FloodGuard
+from bot.telegram.reading import skipping_bot
 from bot.telegram.request import CONNECTION_POOL_SIZE, telegram_requests
 from bot.telegram.scheduler import PerResidentUpdateProcessor
 from handlers.admin import ADMIN_COMMANDS
@@ -105,22 +106,27 @@ def build_application(
 ) -> Application:
     """The Application with our context type, per-resident ordering, flood control, retried
     Bot API calls and every handler. A given ``builder`` keeps its own requests (tests pass
-    in-process ones); without one, both requests retry Telegram's transient faults."""
+    in-process ones); without one, both requests retry Telegram's transient faults and polling
+    skips updates the library cannot read."""
     if builder is None:
         # Twice the updates handled at once, as each may make a call or two at the same time.
         request, updates_request = telegram_requests(
             connections=max(CONNECTION_POOL_SIZE, 2 * settings.concurrent_updates)
         )
-        builder = (
-            ApplicationBuilder()
-            .token(settings.require_token())
-            .request(request)
-            .get_updates_request(updates_request)
+        bot = skipping_bot(
+            settings.require_token(),
+            request=request,
+            get_updates_request=updates_request,
+            base_url=settings.bot_api_base_url,
+            base_file_url=settings.bot_api_base_file_url,
+            on_skipped=services.metrics.count_unreadable,
         )
-    if settings.bot_api_base_url:
-        builder = builder.base_url(settings.bot_api_base_url)
-    if settings.bot_api_base_file_url:
-        builder = builder.base_file_url(settings.bot_api_base_file_url)
+        builder = ApplicationBuilder().bot(bot)
+    else:
+        if settings.bot_api_base_url:
+            builder = builder.base_url(settings.bot_api_base_url)
+        if settings.bot_api_base_file_url:
+            builder = builder.base_file_url(settings.bot_api_base_file_url)
     application = (
         builder.context_types(ContextTypes(context=BotContext))
         .concurrent_updates(

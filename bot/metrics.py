@@ -24,10 +24,15 @@ class Metrics:
     updates_handled: int = 0
     # Refused by flood control before any handler ran (a resident sending too fast).
     updates_dropped: int = 0
+    # Updates the library could not read, skipped (bot/telegram/reading.py).
+    updates_unreadable: int = 0
     errors: int = 0
     latency_counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
     latency_sum: float = 0.0
     started: float = field(default_factory=time.monotonic)
+
+    def count_unreadable(self) -> None:
+        self.updates_unreadable += 1
 
     def observe_update(self, seconds: float) -> None:
         """One update handled, from arrival to the end of its handler (its reply sent)."""
@@ -43,6 +48,9 @@ class Metrics:
             "# HELP citizen_feedback_updates_dropped_total Updates refused by flood control, unhandled.",
             "# TYPE citizen_feedback_updates_dropped_total counter",
             f"citizen_feedback_updates_dropped_total {self.updates_dropped}",
+            "# HELP citizen_feedback_updates_unreadable_total Updates the library could not read, skipped.",
+            "# TYPE citizen_feedback_updates_unreadable_total counter",
+            f"citizen_feedback_updates_unreadable_total {self.updates_unreadable}",
             "# HELP citizen_feedback_errors_total Updates whose handling ended in an error.",
             "# TYPE citizen_feedback_errors_total counter",
             f"citizen_feedback_errors_total {self.errors}",

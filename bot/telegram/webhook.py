@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.telegram.reading import OnSkipped, read_update
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +27,12 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20
 
 
-def webhook_app(application: Application, secret: str, path: str) -> web.Application:
-    """The HTTP endpoint: checks the secret, hands the update to the bot, answers 200."""
+def webhook_app(
+    application: Application, secret: str, path: str, on_skipped: OnSkipped | None = None
+) -> web.Application:
+    """The HTTP endpoint: checks the secret, hands the update to the bot, answers 200. An update
+    the library cannot read is skipped and still answered 200: Telegram would only send it
+    again."""
 
     async def receive(request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
@@ -39,8 +44,9 @@ def webhook_app(application: Application, secret: str, path: str) -> web.Applica
             return web.Response(status=400)
         if not isinstance(data, dict):
             return web.Response(status=400)
-        update = Update.de_json(data, application.bot)
-        await application.update_queue.put(update)
+        update = read_update(data, application.bot, on_skipped)
+        if update is not None:
+            await application.update_queue.put(update)
         return web.Response()
 
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)
@@ -48,7 +54,9 @@ def webhook_app(application: Application, secret: str, path: str) -> web.Applica
     return app
 
 
-async def run_webhook(application: Application, settings: Settings) -> None:
+async def run_webhook(
+    application: Application, settings: Settings, on_skipped: OnSkipped | None = None
+) -> None:
     """Serve until SIGTERM or SIGINT; then stop taking requests, finish every update already
     received, and close. The webhook stays registered, so Telegram keeps new updates meanwhile."""
     assert settings.webhook_url and settings.webhook_secret
@@ -63,7 +71,7 @@ async def run_webhook(application: Application, settings: Settings) -> None:
     if application.post_init:
         await application.post_init(application)
     await application.start()
-    runner = web.AppRunner(webhook_app(application, secret, path), access_log=None)
+    runner = web.AppRunner(webhook_app(application, secret, path, on_skipped), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
