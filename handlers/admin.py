@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 from telegram import InputFile, Update
+from telegram.constants import ChatType
 
 from bot.admin import views as admin_views
 from bot.context import BotContext
@@ -29,8 +30,14 @@ def admins_only(command: str) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def guarded(update: Update, context: BotContext) -> None:
-            user = update.effective_user
-            if not context.services.admin.is_admin(user.id if user else None):
+            user, chat = update.effective_user, update.effective_chat
+            if not _own_private_chat(update):
+                # Whatever the sender, figures go only to an admin's own private chat with the
+                # bot, never to a chat a business connection or a forged update names.
+                logger.warning("admin command /%s ignored: not the sender's own private chat", command)
+                return
+            assert user is not None and chat is not None
+            if not context.services.admin.is_admin(user.id):
                 # Neither the id nor the message: only that someone tried.
                 logger.warning("admin command /%s refused: sender is not an admin", command)
                 await resident.on_unknown_command(update, context)
@@ -40,6 +47,18 @@ def admins_only(command: str) -> Callable[[Handler], Handler]:
         return guarded
 
     return decorate
+
+
+def _own_private_chat(update: Update) -> bool:
+    user, chat = update.effective_user, update.effective_chat
+    return (
+        update.business_message is None
+        and update.edited_business_message is None
+        and user is not None
+        and chat is not None
+        and chat.type == ChatType.PRIVATE
+        and chat.id == user.id
+    )
 
 
 def _actor(update: Update, context: BotContext) -> str:

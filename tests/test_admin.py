@@ -190,3 +190,38 @@ async def test_stats_accepts_the_swedish_name_of_a_grouping(harness: Harness) ->
     await command_with(admin, "stats", "online efter område")
     assert "Uppdelat efter område:" in admin.last_text()
     assert "▸ Fittja (5)" in admin.last_text()
+
+
+def _command_message(chat_id: int, text: str) -> dict[str, object]:
+    return {
+        "message_id": 77,
+        "date": 1_780_000_000,
+        "chat": {"id": chat_id, "type": "private", "first_name": "Kund"},
+        "from": {"id": ADMIN, "is_bot": False, "first_name": "Admin", "language_code": "sv"},
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+    }
+
+
+async def test_admin_figures_go_only_to_the_admins_own_private_chat(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await residents_answer(harness, ["sv"] * 6)
+    customer = 5555
+    api = harness.api
+    since = api.event_seq()
+    with caplog.at_level(logging.WARNING):
+        for command in ("/summary", "/export", "/report", "/stats frequency"):
+            # Typed by the admin in a chat their Telegram Business account handles for them.
+            business = {**_command_message(customer, command), "business_connection_id": "bc-1"}
+            await api.send_raw_update({"business_message": business})
+            # An update naming someone else's chat, sent by the admin.
+            await api.send_raw_update({"message": _command_message(customer, command)})
+        await harness.deliver()
+    assert not [event for event in api.events(since=since) if event["method"] not in ("getUpdates",)]
+    assert "not the sender's own private chat" in caplog.text
+    assert audit(harness) == []
+    # In the admin's own chat the same command still works.
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("summary")
+    assert [row["action"] for row in audit(harness)] == ["summary"]
