@@ -27,6 +27,9 @@ def shipped_locales() -> Path:
     return Path(str(resources.files("bot.locales")))
 
 
+MIN_WEBHOOK_SECRET = 32
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names it and never shows secret values."""
 
@@ -134,9 +137,12 @@ class Settings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        # Telegram's rule for secret_token: 1-256 of A-Z, a-z, 0-9, _ and -.
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        # Telegram allows 1-256 of A-Z, a-z, 0-9, _ and -; anything this endpoint accepts must also
+        # be too long to guess, so at least 32 (secrets.token_urlsafe(32) gives 43).
+        if value is not None and not re.fullmatch(
+            rf"[A-Za-z0-9_-]{{{MIN_WEBHOOK_SECRET},256}}", value.get_secret_value()
+        ):
+            raise ValueError(f"must be {MIN_WEBHOOK_SECRET}-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @model_validator(mode="after")

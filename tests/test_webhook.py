@@ -19,7 +19,7 @@ from bot.config import ConfigError, load_settings
 from bot.preview.botapi import LocalBotApi
 from tests.support import TOKEN, bot_environment
 
-SECRET = "webhook-secret_0123456789"
+SECRET = "webhook-secret_0123456789-abcdefghijklmno"
 
 
 def free_port() -> int:
@@ -96,3 +96,10 @@ def test_webhook_needs_a_valid_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET") as error:
         load_settings(_env_file=None)
     assert "has spaces" not in str(error.value)
+    # Guessable: one character, or anything short of 32.
+    for short in ("a", "x" * 31):
+        monkeypatch.setenv("WEBHOOK_SECRET", short)
+        with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
+            load_settings(_env_file=None)
+    monkeypatch.setenv("WEBHOOK_SECRET", "x" * 32)
+    assert load_settings(_env_file=None).webhook_secret is not None
