@@ -21,12 +21,14 @@ ENV PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
     DATABASE_PATH=/data/feedback.sqlite3
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
-    && mkdir -p /data \
+    && mkdir -m 0700 /data \
     && chown bot /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 USER 10001
-# The database and the pseudonym key live here: keep the volume, and back it up.
+# The database and the pseudonym key live here: keep the volume. Back up the database with
+# `python -m bot backup` and the key separately, never together in one copy: the two
+# together tell which Telegram account gave which answers.
 VOLUME ["/data"]
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "-m", "bot", "healthcheck"]

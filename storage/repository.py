@@ -120,11 +120,12 @@ class Repository:
         )
 
     async def delete_response(self, response_id: int) -> None:
-        await self.database.execute("DELETE FROM responses WHERE id = ?", (response_id,))
+        """Erase one response, from every file (see ``Database.erase``)."""
+        await self.database.erase("DELETE FROM responses WHERE id = ?", (response_id,))
 
     async def delete_respondent(self, respondent: str) -> int:
-        """Erase every response of one resident (answers and stories cascade)."""
-        return await self.database.execute("DELETE FROM responses WHERE respondent = ?", (respondent,))
+        """Erase every response of one resident (answers and stories cascade), from every file."""
+        return await self.database.erase("DELETE FROM responses WHERE respondent = ?", (respondent,))
 
     async def set_pending(self, response_id: int, codes: Sequence[str], now: str) -> None:
         await self.database.execute(
@@ -242,7 +243,7 @@ class Repository:
 
     async def erase_started_before(self, cutoff: str) -> int:
         """Erase every response started before ``cutoff`` (ISO time): the retention limit."""
-        return await self.database.execute("DELETE FROM responses WHERE started_at < ?", (cutoff,))
+        return await self.database.erase("DELETE FROM responses WHERE started_at < ?", (cutoff,))
 
     async def erase_abandoned(self, cutoff: str, *, with_answers: bool) -> int:
         """Erase unfinished responses untouched since ``cutoff``. Those that never reached
@@ -252,7 +253,7 @@ class Repository:
         if with_answers:
             stages.append(Stage.QUESTIONS)
         placeholders = ",".join("?" * len(stages))
-        return await self.database.execute(
+        return await self.database.erase(
             f"DELETE FROM responses WHERE stage IN ({placeholders}) AND updated_at < ?",
             (*stages, cutoff),
         )

@@ -94,6 +94,27 @@ async def test_online_backup_is_a_consistent_copy(harness: Harness, tmp_path: Pa
     finally:
         copy.close()
     assert not target.with_name("copy.sqlite3.partial").exists()
+    # As private as the database: it holds the same answers.
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_failed_backup_leaves_no_partial_copy(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy that breaks off half-way still holds residents' answers: it is removed."""
+    await three_residents(harness)
+    connection = harness.services.database.connection
+    real_backup = connection.backup
+
+    async def backup_then_fail(target, **kwargs):  # type: ignore[no-untyped-def]
+        await real_backup(target, **kwargs)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(connection, "backup", backup_then_fail)
+    target = tmp_path / "backups" / "copy.sqlite3"
+    with pytest.raises(sqlite3.OperationalError):
+        await harness.services.database.backup(target)
+    assert sorted(path.name for path in target.parent.iterdir()) == []
 
 
 def test_backup_command(tmp_path: Path) -> None:
@@ -101,6 +122,8 @@ def test_backup_command(tmp_path: Path) -> None:
     assert run_bot_command(tmp_path, "migrate", DATABASE_PATH=database).returncode == 0
     result = run_bot_command(tmp_path, "backup", "--out", str(tmp_path / "b.sqlite3"), DATABASE_PATH=database)
     assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert Path(database).stat().st_mode & 0o777 == 0o600
     copy = sqlite3.connect(tmp_path / "b.sqlite3")
     tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     copy.close()

@@ -14,6 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from storage.database import make_private_directory
+
 logger = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "pseudonym.key"
@@ -43,7 +45,7 @@ def load_or_create_key(directory: Path, configured: str | None) -> bytes:
         return path.read_bytes().strip()
     except FileNotFoundError:
         pass
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_directory(directory)
     key = secrets.token_hex(32).encode("ascii")
     try:
         # O_EXCL: two processes starting at once must not each write their own key.
