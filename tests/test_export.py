@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from bot.admin.export import columns, export_text, write_csv
+from bot.admin.export import columns, export_text, spreadsheet_safe, write_csv
 from tests.support import Harness
 from tests.test_survey_flow import answer_all, begin
 
@@ -82,6 +82,16 @@ async def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(harness: H
     assert stored[0] == "'" + FORMULAS[0]
     # JSON Lines is not opened by spreadsheets: there the story stays exactly as stored.
     text = await export_text(repository, survey, "jsonl")
-    assert [json.loads(line)["story_text"] for line in text.splitlines()][0] == FORMULAS[0]
+    in_jsonl = [json.loads(line)["story_text"] for line in text.splitlines()]
+    assert in_jsonl[0] == FORMULAS[0]
+    assert ["'" + story for story in in_jsonl] == stored
     # Ordinary cells are untouched: codes, dates and the running number.
     assert rows[0]["response"] == "1" and rows[0]["agencies"] == "fk;skv"
+
+
+def test_a_story_stored_with_terminal_escapes_reaches_the_csv_without_them() -> None:
+    # Stories are cleaned on the way in; one stored earlier is cleaned on the way out too, so
+    # `python -m bot export` cannot clear or recolour the operator's terminal.
+    assert spreadsheet_safe("\x1b[2J\x1b[31mRöd text\x1b[0m") == "Röd text"
+    assert spreadsheet_safe("\x1b[2J=1+1") == "'=1+1"
+    assert spreadsheet_safe(12) == 12 and spreadsheet_safe("weekly") == "weekly"

@@ -17,9 +17,11 @@ import pytest
 
 try:
     from bot.privacy.scrub import MARKERS, Finding, find_personal_data, scrub
+    from bot.privacy.text import clean_text
 except ModuleNotFoundError:  # run from outside the project root, without an installed package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bot.privacy.scrub import MARKERS, Finding, find_personal_data, scrub
+    from bot.privacy.text import clean_text
 
 
 # ------------------------------------------------------------------------------------------
@@ -47,6 +49,11 @@ def dash(ten: str, sep: str = "-") -> str:
 
 def long(ten: str, century: str, sep: str = "-") -> str:
     return f"{century}{ten[:6]}{sep}{ten[6:]}"
+
+
+def paired(ten: str) -> str:
+    """A personnummer with its date written in pairs: "85 07 09-1234"."""
+    return f"{ten[:2]} {ten[2:4]} {ten[4:6]}-{ten[6:]}"
 
 
 def persian(text: str) -> str:
@@ -105,9 +112,58 @@ VALID_IDS = [
 ]
 
 
+def luhn_valid(digits: str) -> bool:
+    """Luhn over a digit string of any length (cards, Swedbank accounts), from the right."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        product = int(char) * (2 if index % 2 else 1)
+        total += product // 10 + product % 10
+    return total % 10 == 0
+
+
+def card(body: str) -> str:
+    """``body`` completed with its Luhn check digit."""
+    return next(body + d for d in "0123456789" if luhn_valid(body + d))
+
+
+def mod11_valid(digits: str, cycle: int = 10) -> bool:
+    """The banks' modulus-11 check: weights 1, 2, 3, ... (restarting after ``cycle``) from the right."""
+    return sum(int(c) * (i % cycle + 1) for i, c in enumerate(reversed(digits))) % 11 == 0
+
+
+def iban(country: str, bban: str) -> str:
+    """An IBAN with the check digits that make it pass the ISO 13616 mod-97 test."""
+    numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(numeric) % 97:02d}{bban}"
+
+
+def spaced(text: str, size: int = 4) -> str:
+    return " ".join(text[i : i + size] for i in range(0, len(text), size))
+
+
+VISA = card("453914880343646")
+MASTERCARD = card("522222222222222")
+AMEX = card("37828224631000")
+IBAN_SE = iban("SE", "50000000058398257461")
+IBAN_DE = iban("DE", "370400440532013000")
+IBAN_GB = iban("GB", "NWBK60161331926819")
+# Swedish bank accounts (clearing-account), valid by the check their bank uses: modulus 11 over the
+# last three clearing digits and the seven account digits (SEB, Nordea), Luhn over the clearing
+# number and over the account (Swedbank 8xxx-x), modulus 11 over nine digits (Handelsbanken).
+ACCOUNT_SEB = "5214-123 45 65"
+ACCOUNT_NORDEA = "3456-765 43 23"
+ACCOUNT_SWEDBANK = "8327-9 123 456 789-7"
+ACCOUNT_HANDELSBANKEN = "6789-123 456 789"
+
+
 def test_generated_numbers_pass_the_tests_own_luhn() -> None:
     for number in VALID_IDS:
         assert luhn_check_digit(number[:9]) == number[9]
+    for number in (VISA, MASTERCARD, AMEX):
+        assert luhn_valid(number)
+    assert mod11_valid("214" + "1234565") and mod11_valid("456" + "7654323")
+    assert luhn_valid("83279") and luhn_valid("1234567897")
+    assert mod11_valid("123456789", cycle=9)
 
 
 # ------------------------------------------------------------------------------------------
@@ -143,13 +199,16 @@ def C(lang: str, text: str, *labels: tuple[str, str]) -> Case:
     return Case(lang, text, tuple(labels))
 
 
-PN, SN, TEL, MAIL, ADR, CASE = (
+PN, SN, TEL, MAIL, ADR, CASE, ACCOUNT, CARD, NAME = (
     "personnummer",
     "samordningsnummer",
     "telefon",
     "e-post",
     "adress",
     "ärendenummer",
+    "kontonummer",
+    "kortnummer",
+    "namn",
 )
 
 POSITIVE_CASES: list[Case] = [
@@ -283,6 +342,71 @@ POSITIVE_CASES: list[Case] = [
     C("sv", "Vid Tumba torg 5 finns kontoret.", ("Tumba torg 5", ADR)),
     C("sv", "Anna Lindhs väg 3 är min adress.", ("Anna Lindhs väg 3", ADR)),
     C("sv", "Besöksadress Munkhättevägen 45, Tumba.", ("Munkhättevägen 45", ADR)),
+    # --- personnummer with unusual separators and groupings -----------------------------------
+    C("sv", f"Mitt personnummer är {dash(P_1985, '.')} om det behövs.", (dash(P_1985, "."), PN)),
+    C("sv", f"pnr {dash(P_1977, '/')}, skriv inte ut det.", (dash(P_1977, "/"), PN)),
+    C("sv", f"Hans nummer är {dash(P_1964, ' - ')} tror jag.", (dash(P_1964, " - "), PN)),
+    C("sv", f"pnr {dash(P_1988, ' -')} står på brevet.", (dash(P_1988, " -"), PN)),
+    C("sv", f"Personnummer: {paired(P_1958)} (mamma skrev så).", (paired(P_1958), PN)),
+    C("ar", f"رقمي الشخصي {arabic(paired(P_1970))} ولم يجدوه", (arabic(paired(P_1970)), PN)),
+    # --- phone numbers with the country code but no "+" or "00" -------------------------------
+    C("sv", "Skriv på whatsapp 46701234567, det funkar bäst.", ("46701234567", TEL)),
+    C("sv", "Mitt nummer med landskod är 46 70 123 45 67.", ("46 70 123 45 67", TEL)),
+    # --- addresses: capitalised street word, abbreviated vägen, Arabic script -----------------
+    C("sv", "Jag bor på Hallunda Torg 3 sedan 2019.", ("Hallunda Torg 3", ADR)),
+    C("sv", "Adressen är Tornfalksv. 14, Tumba.", ("Tornfalksv. 14", ADR)),
+    C("ar", "عنواني شارع هالوندا ١٤ قرب المحطة", ("شارع هالوندا ١٤", ADR)),
+    C("ar", "أسكن في هالوندافيغن ١٢ مع أولادي", ("هالوندافيغن ١٢", ADR)),
+    C("fa", "آدرس من فیتیاویگن ۲۲ است.", ("فیتیاویگن ۲۲", ADR)),
+    C("fa", "خانه‌ام در خیابان آزادی پلاک ۱۲ بود.", ("خیابان آزادی پلاک ۱۲", ADR)),
+    C("ar", "أسكن في Hallunda Torg ٣ منذ سنتين", ("Hallunda Torg ٣", ADR)),
+    # --- account numbers: IBAN (mod 97) and Swedish clearing + account -------------------------
+    C("sv", "IBAN SE45 5000 0000 0583 9825 7466 gäller.", ("SE45 5000 0000 0583 9825 7466", ACCOUNT)),
+    C("sv", f"Pengarna ska till {spaced(IBAN_SE)}, tack.", (spaced(IBAN_SE), ACCOUNT)),
+    C("en", f"My German IBAN is {IBAN_DE} and it is correct.", (IBAN_DE, ACCOUNT)),
+    C("en", f"{spaced(IBAN_GB)} is my UK account.", (spaced(IBAN_GB), ACCOUNT)),
+    C("sv", f"Pengarna kom aldrig in på {ACCOUNT_SEB}.", (ACCOUNT_SEB, ACCOUNT)),
+    C("sv", f"Betala till {ACCOUNT_NORDEA} i stället.", (ACCOUNT_NORDEA, ACCOUNT)),
+    C("sv", f"Swedbank {ACCOUNT_SWEDBANK} är mitt.", (ACCOUNT_SWEDBANK, ACCOUNT)),
+    C("sv", f"Handelsbanken {ACCOUNT_HANDELSBANKEN} är mitt konto.", (ACCOUNT_HANDELSBANKEN, ACCOUNT)),
+    C("sv", "Mitt konto 1234-12 345 67 har fel namn.", ("1234-12 345 67", ACCOUNT)),
+    C("ar", "رقم حسابي 8105-9 987 654 321-7 في سويدبانك", ("8105-9 987 654 321-7", ACCOUNT)),
+    # --- card numbers (Luhn) --------------------------------------------------------------------
+    C("sv", "Kortnummer 4111 1111 1111 1111.", ("4111 1111 1111 1111", CARD)),
+    C(
+        "sv",
+        f"De bad om mitt kort {spaced(MASTERCARD).replace(' ', '-')} i telefon.",
+        (spaced(MASTERCARD).replace(" ", "-"), CARD),
+    ),
+    C(
+        "en",
+        f"Amex {AMEX[:4]} {AMEX[4:10]} {AMEX[10:]} was blocked.",
+        (f"{AMEX[:4]} {AMEX[4:10]} {AMEX[10:]}", CARD),
+    ),
+    C("en", f"My card number is {VISA} and it was blocked.", (VISA, CARD)),
+    C("ar", f"بطاقتي البنكية {spaced(VISA)} سرقت في المكتب", (spaced(VISA), CARD)),
+    # --- e-mail addresses written out -----------------------------------------------------------
+    C("sv", "Mejla mig: anna at example dot se", ("anna at example dot se", MAIL)),
+    C("sv", "anna (at) example.se funkar också.", ("anna (at) example.se", MAIL)),
+    C("sv", "Skriv till anna[at]example[dot]se.", ("anna[at]example[dot]se", MAIL)),
+    C("sv", "Skriv till anna snabel-a example punkt se.", ("anna snabel-a example punkt se", MAIL)),
+    C(
+        "en",
+        "Email john.smith at mail dot example dot com please.",
+        ("john.smith at mail dot example dot com", MAIL),
+    ),
+    # --- self-introduced names ------------------------------------------------------------------
+    C("sv", "Hej, jag heter Anna Svensson och bor i Tumba.", ("Anna Svensson", NAME)),
+    C("sv", "Mitt namn är Ahmed, jag väntade länge.", ("Ahmed", NAME)),
+    C("en", "My name is John Smith and I waited two hours.", ("John Smith", NAME)),
+    C("ar", "اسمي فاطمة علي وانتظرت ساعتين", ("فاطمة علي", NAME)),
+    C("ar", "مرحبا، اسمي Fatima وانتظرت ساعتين", ("Fatima", NAME)),
+    C("so", "Magacaygu waa Hodan Warsame, waxaan sugay saacad.", ("Hodan Warsame", NAME)),
+    C("tr", "Benim adım Ayşe Yılmaz, iki saat bekledim.", ("Ayşe Yılmaz", NAME)),
+    C("fi", "Nimeni on Matti Virtanen ja odotin tunnin.", ("Matti Virtanen", NAME)),
+    C("fa", "اسم من رضا کریمی است و دو ساعت منتظر ماندم.", ("رضا کریمی", NAME)),
+    C("ti", "ስመይ ሰላም እዩ፣ ክልተ ሰዓት ተጸቢየ።", ("ሰላም", NAME)),
+    C("ru", "Меня зовут Ольга, я ждала час.", ("Ольга", NAME)),
     # --- several kinds together -------------------------------------------------------------
     C(
         "ru",
@@ -299,6 +423,7 @@ POSITIVE_CASES: list[Case] = [
     C(
         "sv",
         f"Jag heter Sara, {dash(P_1988)}, tel 070-765 43 21, sara.k@telia.com.",
+        ("Sara", NAME),
         (dash(P_1988), PN),
         ("070-765 43 21", TEL),
         ("sara.k@telia.com", MAIL),
@@ -372,8 +497,8 @@ NEGATIVE_CASES: list[Case] = [
     C("sv", "Busshållplatsen 3 minuter bort är bra."),
     C("sv", "Vi bor på våning 4 utan hiss."),
     # digit sequences that only contain something phone-shaped
-    C("sv", "IBAN SE45 5000 0000 0583 9825 7466 gäller."),
-    C("sv", "Kortnummer 4111 1111 1111 1111."),
+    C("sv", "IBAN SE45 5000 0000 0583 9825 7467 gäller inte, en siffra är fel."),
+    C("sv", "Ordernummer 4111 1111 1111 1112 fick jag i mejlet."),
     C("sv", "Kl. 08 30-09 15 var det kö, samtal kl 14 30."),
     C("sv", "Beslutet kom 08 05 2024."),
     C("sv", "Öppet 0830-1600 på vardagar."),
@@ -392,6 +517,31 @@ NEGATIVE_CASES: list[Case] = [
     C("sv", "Ärendet tog 6 veckor."),
     C("sv", "Referens 2023 var det året."),
     C("en", "In case 45 min is too long, call later."),
+    # look-alikes of the newer rules
+    C("sv", f"Beloppet {P_1985[:6]}.{P_1985[6:8]} kr kom aldrig."),
+    C("sv", "Datumen 12.05.24 och 19.05.24 passade inte."),
+    C("sv", "Bussen 46 kom efter 70 minuter, det kostade 46 kr."),
+    C("sv", "Hallunda Torg är stängt och Tornfalksvägen var avstängd i 20 minuter."),
+    C("sv", "Postnumret 145 68 gäller hela området."),
+    C("sv", "Mötet var den 14 nov. 2023 och kap. 5 i lagen gällde."),
+    C("ar", "بقيت في الشارع ٢٠ دقيقة تحت المطر"),
+    C("ar", "انتظرت في شارع المحطة 20 دقيقة"),
+    C("sv", "Hyran 12 345 kr drogs från kontot 2024-05-27."),
+    C("sv", "Jag jobbade där 2015-2019 och tjänade 123 456 kr."),
+    C("sv", "Fakturan 1234-5678 är betald, kontoret 2 stänger 16.30."),
+    C("sv", "Jag betalade 4 111 kr med kortet den 12/5."),
+    C("sv", "OCR 4019283746512 och bankgiro 5050-1055."),
+    C("en", "I looked at example.se for the rules."),
+    C("en", "We arrived at 9 and left at 11, nobody helped."),
+    C("sv", "jag heter inte det som står i brevet."),
+    C("en", "my name is on the list but they could not find it."),
+    C("sv", "Vad heter kontoret i Tumba? Kontoret heter Medborgarkontoret."),
+    C("sv", "Handläggaren frågade vad jag heter."),
+    C("sv", "mitt namn är felstavat i systemet."),
+    C("ar", "اسمي غير موجود في القائمة"),
+    C("ar", "نادوا اسمي بصوت عالي بعد ساعة"),
+    C("fa", "نام من را اشتباه نوشتند."),
+    C("tr", "Adım adım ilerledik ama çok yavaştı."),
 ]
 
 ALL_CASES = POSITIVE_CASES + NEGATIVE_CASES
@@ -488,6 +638,84 @@ def test_label_counts_are_large_enough() -> None:
     assert len(NEGATIVE_CASES) >= 40
     languages = {case.lang for case in ALL_CASES}
     assert {"sv", "en", "ar", "fa", "so", "tr", "ti", "fi", "ru"} <= languages
+
+
+# ------------------------------------------------------------------------------------------
+# Invisible characters and junk
+# ------------------------------------------------------------------------------------------
+
+INVISIBLE = [
+    *(chr(code) for code in range(0x200B, 0x2010)),
+    *(chr(code) for code in range(0x202A, 0x202F)),
+    *(chr(code) for code in range(0x2060, 0x206A) if code != 0x2065),
+    "\ufeff",
+    "\u00ad",
+]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE, ids=lambda char: f"U+{ord(char):04X}")
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Ring 070-123 45 67 i kväll.", TEL),
+        (f"Mitt pnr är {dash(P_1985)} tack.", PN),
+        ("Mejla anna.svensson@example.se om ni vill.", MAIL),
+        (f"Kort {spaced(VISA)} spärrat.", CARD),
+    ],
+    ids=["phone", "pnr", "mail", "card"],
+)
+def test_an_invisible_character_inside_does_not_hide_personal_data(
+    invisible: str, text: str, kind: str
+) -> None:
+    value = next(word for word in text.split() if any(c.isdigit() or c == "@" for c in word))
+    # Hide the value twice: once in its middle, once right after its first character.
+    middle = len(value) // 2
+    hidden = value[0] + invisible + value[1:middle] + invisible + value[middle:]
+    assert (invisible in hidden) and hidden != value
+    sentence = text.replace(value, hidden, 1)
+    scrubbed = scrub(sentence)
+    assert MARKERS[kind] in scrubbed and not any(c.isdigit() for c in scrubbed) and "@" not in scrubbed
+    # Offsets are in the text as given: the span covers the hidden characters too.
+    findings = find_personal_data(sentence)
+    assert any(f.kind == kind and invisible in sentence[f.start : f.end] for f in findings)
+
+
+def test_clean_text_removes_control_characters_and_terminal_escapes() -> None:
+    assert clean_text("a\x00b\x07c\x1fd\x7fe\x85f\x9fg") == "abcdefg"
+    assert clean_text("\x1b[31mröd\x1b[0m text\x1b[2J\x1b]0;titel\x07 slut") == "röd text slut"
+    assert clean_text("\x9b1;31mx") == "x"
+    assert clean_text("rad ett\r\nrad två\rrad tre\tflik") == "rad ett\nrad två\nrad tre\tflik"
+
+
+def test_clean_text_removes_bidi_overrides_and_zero_width_characters() -> None:
+    text = "\u202eabc\u202c \u2066x\u2069 a\u200bb\u2060c\ufeff\u00add"
+    assert clean_text(text) == "abc x abcd"
+    # Direction marks cannot reorder letters and place a minus sign in right-to-left text.
+    persian = "پیش\u200cگزیده (\u200e-۱) \u200fیک"
+    assert clean_text(persian) == persian
+
+
+def test_clean_text_keeps_meaningful_joiners() -> None:
+    persian = "می\u200cخواهم نامه\u200cها"  # ZWNJ between Persian letters shapes the word
+    assert clean_text(persian) == persian
+    family = "👩\u200d👩\u200d👧\u200d👦 👍🏽 🏳️\u200d🌈"  # ZWJ joins emoji into one picture
+    assert clean_text(family) == family
+    # Outside those places the joiners only hide things; a doubled one counts once.
+    assert clean_text("070\u200c123\u200d45 67 a\u200cb") == "07012345 67 ab"
+    assert clean_text("شاخه\u200c\u200cای") == "شاخه\u200cای"
+
+
+def test_clean_text_leaves_ordinary_text_alone() -> None:
+    for case in ALL_CASES:
+        assert clean_text(case.text) == case.text
+    text = "Rad 1\n\tRad 2 – ”citat” 😀 ١٢٣ ፩"
+    assert clean_text(text) == text
+    assert clean_text(clean_text("\x1b[1mx\u202e")) == clean_text("\x1b[1mx\u202e")
+
+
+def test_scrub_cleans_the_text_it_returns() -> None:
+    text = "Hej\x00 \x1b[31mröd\x1b[0m \u202etxet\u202c ring 070\u200b-123 45 67"
+    assert scrub(text) == "Hej röd txet ring [telefon]"
 
 
 # ------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import IO
 
+from bot.privacy.text import clean_text
 from bot.survey.definition import QuestionKind, Survey
 from storage.interface import ResponseStore
 from storage.models import ExportRow
@@ -19,11 +20,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 
 
 def spreadsheet_safe(value: object) -> object:
-    """A text cell that a spreadsheet would take as a formula gets a leading apostrophe, which
-    Excel and LibreOffice show as plain text; numbers and everything else pass unchanged."""
-    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell without control characters (terminal escapes in a story stored before they
+    were removed on the way in), and with a leading apostrophe if a spreadsheet would take it as
+    a formula, which Excel and LibreOffice show as plain text. Numbers pass unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
 
 
 def columns(survey: Survey) -> list[str]:

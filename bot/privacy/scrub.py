@@ -1,23 +1,34 @@
 """Removing personal data from residents' free-text stories before they are stored.
 
+``scrub`` first removes junk characters (``bot.privacy.text.clean_text``: control characters,
+terminal escapes, bidi overrides, stray zero-width characters), then replaces what it finds.
+
 Residents write in any language and script, so everything here works on a *normalised copy* of
 the text: Arabic-Indic, Persian and a few other decimal digits become ASCII digits, typographic
 dashes become "-", unusual spaces become " ", full-width "+" and "@" become ASCII. Every mapping
 is one character to one character, so offsets found in the copy are offsets in the original and
-the original span (Persian digits and all) is what gets replaced.
+the original span (Persian digits and all) is what gets replaced. Invisible characters (soft
+hyphen, zero-width and bidi controls, joiners) are then left out of the copy, with a table back
+to the original offsets, so "070\u200b123 45 67" is seen as the phone number it is.
 
 What is found (see ``MARKERS``): Swedish personnummer and samordningsnummer (date check plus
-Luhn), Swedish and international phone numbers (validated by the phonenumbers library), e-mail
-addresses, Swedish street addresses with a house number (optionally with postal code and town)
-or a postal code with a town, and agency case numbers after an explicit keyword
-("ärendenummer", "dnr", "case number", ...).
+Luhn; "-", "+", ".", "/" or spaces between date and serial, the date also in pairs), Swedish and
+international phone numbers (validated by the phonenumbers library), e-mail addresses (also
+written out: "anna at example dot se", "anna snabel-a example punkt se"), Swedish street
+addresses with a house number (optionally with postal code and town, "v." for vägen, "شارع ... ١٤"
+and Swedish street names written in Arabic script) or a postal code with a town, IBANs (mod 97),
+card numbers (Luhn and issuer prefix), Swedish bank accounts (clearing number and account, with
+the bank's check digit or after a word such as "konto"), agency case numbers after an explicit
+keyword ("ärendenummer", "dnr", "case number", ...), and names a resident introduces
+("jag heter Anna Svensson", "my name is ...", "اسمي ...", "magacaygu waa ...").
 
 The rules lean towards precision: dates, years, amounts, bus lines, times and plain counts must
 survive, because a story that has lost its numbers is worth much less to the municipality.
 
 Known limitations:
-* Names of people are not detected (that would need a language model per language).
-* Personnummer with an unusual separator (".", "/") or split in other groupings are missed.
+* Names are found only after a self-introduction in sv, en, ar, fa, ckb, so, tr, fi, ti, am,
+  kmr, ru, uk, pl, es and hbs; in Latin and Cyrillic script the name must be capitalised
+  ("jag heter anna" stays). Other people's names ("min handläggare Eva") are not detected.
 * A 10-digit run starting with 0, written without separator and valid as a Swedish phone
   number is read as one unless a personnummer keyword is close by (a child born in the 2000s);
   it is scrubbed anyway, only under the [telefon] marker.
@@ -26,15 +37,20 @@ Known limitations:
 * Foreign numbers in domestic form are found only for the countries in ``_HOME_REGIONS``, with
   their trunk prefix, 10 or 11 digits and that country's grouping (Turkish 0532 123 45 67,
   Iranian 0912 345 6789), or unspaced if a mobile number; shorter ones (Eritrean 07 123 456),
-  ones without trunk prefix (Somali 61 5123456) and Russian 8 (912) 345-67-89 are missed.
-  Numbers with bidi control characters inside are missed, and a phone number cut out of the
-  middle of a longer digit run is deliberately not taken ("2019 0701234567" stays).
+  ones without trunk prefix (Somali 61 5123456) and Russian 8 (912) 345-67-89 are missed. A
+  country code without "+"/"00" is understood only for Swedish mobile numbers ("46701234567");
+  a phone number cut out of the middle of a longer digit run is deliberately not taken
+  ("2019 0701234567" stays).
 * Addresses need a Swedish street word (…gatan, …vägen, … torg) and a house number; foreign
-  addresses, "c/o" lines and addresses written entirely in another script are not found.
+  addresses and "c/o" lines are not found. In Arabic script only "شارع", "خیابان" and "کوچه"
+  followed by a name and a number, and transliterated "-vägen"/"-gatan", are recognised.
+* A Swedish bank account without a keyword is taken only in the "clearing-account" layout and
+  when the bank's check digit matches; one typed as a single run of digits needs a keyword.
+  Bankgiro and plusgiro numbers (mostly organisations') are left alone.
 * Case numbers are only found after a keyword from a short list in a few languages
   ("ärendet har nummer 2024/123456" is missed).
-* International numbers written without "+"/"00" ("46 70 123 45 67"), Telegram @handles and
-  URLs are left alone.
+* International numbers written without "+"/"00" other than Swedish mobiles ("358 40 123 4567"),
+  Telegram @handles and URLs are left alone.
 """
 
 from __future__ import annotations
@@ -49,6 +65,8 @@ from typing import NamedTuple
 
 import phonenumbers
 
+from bot.privacy.text import INVISIBLE, clean_text
+
 __all__ = ["MARKERS", "Finding", "find_personal_data", "scrub"]
 
 MARKERS: dict[str, str] = {
@@ -58,6 +76,9 @@ MARKERS: dict[str, str] = {
     "e-post": "[e-post]",
     "adress": "[adress]",
     "ärendenummer": "[ärendenummer]",
+    "kontonummer": "[kontonummer]",
+    "kortnummer": "[kortnummer]",
+    "namn": "[namn]",
 }
 
 
@@ -119,6 +140,18 @@ def _normalise(text: str) -> str:
     return normalised
 
 
+def _without_invisible(norm: str) -> tuple[str, list[int] | None]:
+    """``norm`` without invisible characters, and where each remaining character was in ``norm``.
+
+    A zero-width space or a soft hyphen inside a number must not split it into two harmless
+    halves. The table is None when nothing was left out (nearly always).
+    """
+    if not INVISIBLE.search(norm):
+        return norm, None
+    positions = [at for at, char in enumerate(norm) if not INVISIBLE.match(char)]
+    return "".join(norm[at] for at in positions), positions
+
+
 # --------------------------------------------------------------------------------------------
 # Shared context rules
 # --------------------------------------------------------------------------------------------
@@ -136,7 +169,9 @@ _AMOUNT_BEFORE = re.compile(r"(?:[€$£]|\bkr\.?|\bsek|\beur|\busd)\s?$", re.IG
 _UNIT_AFTER = re.compile(
     r"\s?(?:min\b|mins?\b|minuter|minutes?|tim\b|timmar|timme|h\b|hours?|sek\b|sekunder"
     r"|dagar|dag\b|days?|veckor|vecka|weeks?|mån\b|månader|months?|år\b|years?|gånger|gång\b"
-    r"|ggr\b|times\b|st\b|stycken|km\b|m\b|meter|personer|pers\b|people|barn\b|%|procent)",
+    r"|ggr\b|times\b|st\b|stycken|km\b|m\b|meter|personer|pers\b|people|barn\b|%|procent"
+    r"|دقيقة|دقائق|دقیقه|ساعة|ساعات|ساعت|يوم|أيام|روز|سنة|سنوات|سال|مرة|مرات|بار|أسبوع|أسابيع"
+    r"|هفته|شهر|أشهر|ماه|شخص|أشخاص|نفر|متر|کیلومتر|كيلومتر)",
     re.IGNORECASE,
 )
 
@@ -152,7 +187,8 @@ def _is_amount(norm: str, start: int, end: int) -> bool:
 
 _ID_NUMBER = re.compile(
     r"(?<![0-9+])(?<![0-9][.,])"
-    r"(?P<century>18|19|20)?(?P<date>[0-9]{6})(?P<sep>[-+ ]?)(?P<tail>[0-9]{4})"
+    r"(?P<century>18|19|20)?(?P<date>[0-9]{2}(?P<pair>[ .-]?)[0-9]{2}(?P=pair)[0-9]{2})"
+    r"(?P<sep>[ ]?-[ ]?|[-+./ ]?)(?P<tail>[0-9]{4})"
     r"(?![0-9])(?![.,][0-9])"
 )
 
@@ -199,13 +235,16 @@ def _find_id_numbers(norm: str) -> list[Finding]:
     """Personnummer and samordningsnummer that pass the date check and Luhn."""
     found: list[Finding] = []
     for match in _ID_NUMBER.finditer(norm):
-        date, tail, century, sep = match["date"], match["tail"], match["century"], match["sep"]
+        tail, century, sep, pair = match["tail"], match["century"], match["sep"], match["pair"]
+        if pair and sep.strip() not in ("-", "+"):
+            continue  # "81 12 18-9876" is one; "12.05.24 1030" is a date and a time
+        date = match["date"].replace(pair, "") if pair else match["date"]
         kind = _id_kind(century, date)
         if kind is None or not _luhn_ok(date + tail):
             continue
         if _is_amount(norm, match.start(), match.end()):
             continue
-        if not century and not sep and date[0] == "0" and _valid_number(date + tail, "SE") is not None:
+        if not (century or sep or pair) and date[0] == "0" and _valid_number(date + tail, "SE") is not None:
             # Ambiguous with a phone number written without spaces: only a nearby keyword
             # makes it a personnummer; otherwise the phone rule takes it.
             if not _ID_KEYWORD.search(norm, max(0, match.start() - 50), match.start()):
@@ -335,6 +374,21 @@ def _is_phone_number(candidate: str) -> bool:
     return False
 
 
+def _is_swedish_mobile_without_plus(candidate: str) -> bool:
+    """ "46701234567", "46 70 123 45 67": a Swedish mobile number with "+" or "00" left out.
+
+    Only mobile numbers are taken: eleven digits starting "467" and valid as one are rarely
+    anything else, whereas "46" plus a landline number is a plausible amount or reference.
+    """
+    if not candidate.startswith("46") or _digit_count(candidate) != 11:
+        return False
+    with_plus = "+" + candidate
+    if not _laid_out_as_phone(with_plus):
+        return False
+    number = _valid_number(with_plus, "SE")
+    return number is not None and phonenumbers.number_type(number) in _MOBILE
+
+
 def _numbers_in_run(norm: str, run: re.Match[str]) -> list[Finding]:
     """Phone numbers cut from a run of digit groups at group boundaries.
 
@@ -359,7 +413,8 @@ def _numbers_in_run(norm: str, run: re.Match[str]) -> list[Finding]:
         start = 0 if i == 0 and text.startswith("+") else groups[i].start()
         candidate = text[start : groups[j].end()]
         if not (_laid_out_as_phone(candidate) and _is_phone_number(candidate)):
-            return None
+            if not _is_swedish_mobile_without_plus(candidate):
+                return None
         offsets = base + start, base + groups[j].end()
         return None if _is_amount(norm, *offsets) else offsets
 
@@ -400,17 +455,47 @@ def _find_phones(norm: str) -> list[Finding]:
 _EMAIL = re.compile(
     r"(?<![\w.!#$%&'*+/=?^`{|}~@-])"
     r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"
-    r"(?:@|\s?[\[(]at[\])]\s?)"  # also the common "anna (at) example (dot) se" disguise
-    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?(?:\.|\s?[\[(]dot[\])]\s?))+"
+    # also the common disguises "anna (at) example (dot) se", "anna[snabel-a]example[punkt]se"
+    r"(?:@|\s?[\[(]\s?(?:at|snabel-?a)\s?[\])]\s?)"
+    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?(?:\.|\s?[\[(]\s?(?:dot|punkt)\s?[\])]\s?))+"
     r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{2,59})"
     r"(?![\w-])",
     re.IGNORECASE,
 )
 
+# Written out with words: "anna at example dot se", "anna snabel-a example punkt se". The
+# top-level domain must be a common one, and a bare "at" needs a spelled-out dot as well, so
+# that "I looked at example.se" stays.
+_SPELLED_DOT = r"\s+(?:dot|punkt|piste|nokta)\s+"
+_COMMON_TLDS = (
+    "se|com|nu|net|org|info|eu|io|me|fi|no|dk|is|de|at|ch|nl|be|fr|es|it|pl|uk|ie|ee|lv|lt|ru|ua"
+    "|tr|ba|rs|hr|so|et|er|ir|iq|sy|lb|jo|af|ae|sa|eg"
+)
+_EMAIL_SPELLED = re.compile(
+    r"(?<![\w.@-])[\w+-]+(?:\.[\w+-]+)*"
+    r"\s+(?P<at>at|snabel-?a)\s+"
+    rf"[^\W_][\w-]*(?:(?:\.|{_SPELLED_DOT})[^\W_][\w-]*)*?"
+    rf"(?:\.|{_SPELLED_DOT})(?:{_COMMON_TLDS})(?![\w-])",
+    re.IGNORECASE,
+)
+_SPELLED_DOT_RE = re.compile(_SPELLED_DOT, re.IGNORECASE)
+
+
+_SPACED_AT = re.compile(r"\sat\s|snabel-?a", re.IGNORECASE)
+
 
 def _find_emails(norm: str) -> list[Finding]:
-    """E-mail addresses, Unicode local parts and domains included."""
-    return [Finding("e-post", m.start(), m.end()) for m in _EMAIL.finditer(norm)]
+    """E-mail addresses, Unicode local parts and domains included, and ones written out."""
+    found: list[Finding] = []
+    if "@" in norm or "(" in norm or "[" in norm:  # what every form _EMAIL knows needs
+        found += [Finding("e-post", m.start(), m.end()) for m in _EMAIL.finditer(norm)]
+    if not _SPACED_AT.search(norm):
+        return found
+    for match in _EMAIL_SPELLED.finditer(norm):
+        if match["at"].lower() == "at" and not _SPELLED_DOT_RE.search(norm, match.end("at"), match.end()):
+            continue
+        found.append(Finding("e-post", match.start(), match.end()))
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -593,14 +678,32 @@ _STREET = re.compile(
     rf"(?<![{_L}0-9\-])"
     rf"(?P<street>(?:(?:{'|'.join(map(re.escape, _STREET_PREFIX_WORDS))})\s)?"
     rf"(?:(?P<compound>[{_L}]{{2}}[{_L}\-]*?(?:{'|'.join(_STREET_SUFFIXES)}))"
+    rf"|(?P<abbreviated>[A-ZÅÄÖ][a-zåäöéü]{{3,}}[vg]\.)"  # "Tornfalksv. 14", "Storg. 5"
     rf"|(?:(?P<name1>[A-ZÅÄÖ][{_L}]+)\s)?(?P<name>[A-ZÅÄÖ][{_L}]+)\s"
-    rf"(?:{'|'.join(_SEPARATE_STREET_WORDS)})))"
+    rf"(?:{'|'.join(f'[{word[0].upper()}{word[0]}]{word[1:]}' for word in _SEPARATE_STREET_WORDS)})))"
     rf"\s(?P<number>[1-9][0-9]{{0,3}}(?:\s?-\s?[1-9][0-9]{{0,3}})?"
     rf"(?:[A-Za-z](?![{_L}0-9])|\s[A-H](?![\w]))?)"
     rf"(?![.:,][0-9])(?![0-9])"
     rf"(?P<floor>[,،]?\s*[0-9]{{1,2}}\s?(?:tr|trappor)\b\.?)?"
     rf"(?P<flat>[,،]?\s*(?:lgh\.?|lägenhet(?:snummer)?|lgh\s?nr\.?)\s*[0-9]{{4}}(?![0-9]))?"
     rf"(?P<postal>[,،]?\s*{_POSTAL_CODE}(?:[,،]?\s+(?P<town>{_TOWN}))?)?"
+)
+
+# Capitalised words ending in "v." or "g." that are no abbreviated street name.
+_NOT_ABBREVIATED_STREETS = frozenset(
+    ["motiv.", "perspektiv.", "alternativ.", "initiativ.", "arkiv.", "negativ.", "positiv.", "objektiv."]
+)
+
+# Streets in Arabic script: a word for street followed by its name ("شارع هالوندا ١٤",
+# "خیابان آزادی پلاک ۱۲"), or a Swedish street name transliterated, "-vägen" as "فيغن"/"ویگن"
+# and "-gatan" as "گاتان" ("هالوندافيغن ١٢").
+_ARABIC_LETTERS = "\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff"
+_ARABIC_LETTER = re.compile(f"[{_ARABIC_LETTERS}]")
+_ARABIC_STREET = re.compile(
+    r"(?<![^\W\d_])"
+    r"(?:(?:شارع|خیابان|خيابان|کوچه|كوچه)(?:\s+[^\W\d_]+){1,3}"
+    rf"|[{_ARABIC_LETTERS}]{{2,}}(?:[فڤو][يیېا]?[غگكک][يی]?ن|[غگقك]اتان))"
+    r"\s+(?:پلاک\s*|رقم\s*)?(?P<number>[1-9][0-9]{0,3})(?![0-9])(?![.:,][0-9])"
 )
 
 _POSTAL_TOWN = re.compile(
@@ -720,6 +823,9 @@ def _find_addresses(norm: str) -> list[Finding]:
                 continue
             if compound[0].islower() and not lowered.endswith(_LOWERCASE_OK_SUFFIXES):
                 continue
+        elif match["abbreviated"] is not None:
+            if match["abbreviated"].lower() in _NOT_ABBREVIATED_STREETS:
+                continue
         elif match["name"].lower() in _NOT_STREET_NAMES:
             continue
         start = match.start()
@@ -738,7 +844,164 @@ def _find_addresses(norm: str) -> list[Finding]:
     for match in _POSTAL_TOWN.finditer(norm):
         if _town_ok(match["town"], match["code"]):
             found.append(Finding("adress", match.start(), match.end()))
+    if not _ARABIC_LETTER.search(norm):
+        return found
+    for match in _ARABIC_STREET.finditer(norm):
+        number_start, number_end = match.span("number")
+        if not (_UNIT_AFTER.match(norm, number_end) or _is_amount(norm, number_start, number_end)):
+            found.append(Finding("adress", match.start(), match.end()))
     return found
+
+
+# --------------------------------------------------------------------------------------------
+# Account and card numbers
+# --------------------------------------------------------------------------------------------
+
+# Groups of four after the country code and check digits; the last group may be shorter.
+_IBAN = re.compile(
+    r"(?<!\w)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?!\w)",
+    re.IGNORECASE,
+)
+_IBAN_LENGTHS = range(15, 35)
+_MIN_IBAN_ACCOUNT_DIGITS = 8
+
+# 16 digits in fours (19 with a last group of three), American Express 4-6-5, or unbroken.
+_CARD = re.compile(
+    r"(?<![\w+])(?<![0-9][-.,/])"
+    r"(?P<card>[2-6][0-9]{3}(?P<sep>[ -])[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{4}(?:(?P=sep)[0-9]{3})?"
+    r"|3[47][0-9]{2}(?P<amex>[ -])[0-9]{6}(?P=amex)[0-9]{5}"
+    r"|(?P<unbroken>[2-6][0-9]{12,18}))"
+    r"(?![0-9])(?![-.,/][0-9])"
+)
+_CARD_KEYWORD = re.compile(
+    r"kort|card|visa|mastercard|amex|بطاق|کارت|كارت|kaar|kart|kortti|карт|tarjeta",
+    re.IGNORECASE,
+)
+
+# Swedish bank accounts: a four-digit clearing number (Swedbank's 8xxx with a fifth check digit,
+# "8327-9") and the account number. Without a keyword only this layout is taken, and only when
+# a bank's check digit matches; after a keyword any grouping of the right length is.
+_ACCOUNT_LAYOUT = re.compile(
+    r"(?<![\w+])(?<![0-9][-.,/:])"
+    r"(?P<clearing>[1-9][0-9]{3})(?:-(?P<check>[0-9]),?[ ]|[ ]?-[ ]?)"
+    r"(?P<account>[0-9]+(?:[ ][0-9]+)*(?:-[0-9])?)"
+    r"(?![0-9])(?![-.,/:][0-9])"
+)
+_DIGIT_RUN = re.compile(
+    r"(?<![\w+])(?<![0-9][-.,/:])[1-9][0-9]*(?:(?:[ ]?-[ ]?|,?[ ])[0-9]+)*(?![0-9])(?![-.,/:][0-9])"
+)
+_ACCOUNT_KEYWORD = re.compile(
+    r"(?<![^\W\d_])(?:"
+    r"konto|kontot|kontonummer|kontonumret|kontonr|bankkonto|bankkontot|personkonto|lönekonto"
+    r"|sparkonto|clearing|clearingnummer|clearingnr|account|acct|iban"
+    r"|swedbank|nordea|seb|handelsbanken|danske\s?bank|ica\s?banken|länsförsäkringar|sparbanken"
+    r"|skandiabanken|skandia|sbab|avanza|nordnet|resurs\s?bank"
+    r"|حساب|حسابي|الحساب|حسابم|akoon|akoonka|akoonkayga|xisaab|xisaabta|xisaabtayda"
+    r"|hesap|hesabım|hesabim|tili|tilini|tilinumero|pankkitili|счёт|счет|счета|рахунок|rachunek"
+    r"|cuenta|račun)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+_ACCOUNT_DIGITS = range(10, 17)  # clearing (4-5) and account (6-10), a Nordea personkonto 14
+_KEYWORD_WINDOW = 40
+
+
+def _digits(text: str) -> str:
+    return "".join(char for char in text if char.isdigit())
+
+
+def _luhn_valid(digits: str) -> bool:
+    """Luhn from the right, for any length (cards, Swedbank accounts and clearing numbers)."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _mod11_valid(digits: str, cycle: int = 10) -> bool:
+    """The banks' modulus 11: weights 1, 2, 3, ... from the right, restarting after ``cycle``."""
+    return sum(int(char) * (index % cycle + 1) for index, char in enumerate(reversed(digits))) % 11 == 0
+
+
+def _iban_valid(candidate: str) -> bool:
+    compact = candidate.replace(" ", "").upper()
+    if len(compact) not in _IBAN_LENGTHS or len(_digits(compact[4:])) < _MIN_IBAN_ACCOUNT_DIGITS:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def _find_ibans(norm: str) -> list[Finding]:
+    """IBANs passing the ISO 13616 check; a word after the last group is tried without."""
+    found: list[Finding] = []
+    for match in _IBAN.finditer(norm):
+        candidate = match.group()
+        while candidate:
+            if _iban_valid(candidate):
+                found.append(Finding("kontonummer", match.start(), match.start() + len(candidate)))
+                break
+            cut = candidate.rfind(" ")
+            candidate = candidate[:cut] if cut > 0 else ""
+    return found
+
+
+def _card_issuer_known(digits: str) -> bool:
+    """Whether the first digits belong to a card network (Visa, Mastercard, Amex, Maestro, ...)."""
+    if digits[0] in "456":
+        return True
+    return digits[:2] in {"30", "34", "35", "36", "37", "38", "39"} or 2221 <= int(digits[:4]) <= 2720
+
+
+def _find_cards(norm: str) -> list[Finding]:
+    """Card numbers: an issuer prefix and Luhn; unbroken ones need a card word or 16 digits of Visa/MC."""
+    found: list[Finding] = []
+    for match in _CARD.finditer(norm):
+        digits = _digits(match.group())
+        if not (_card_issuer_known(digits) and _luhn_valid(digits)):
+            continue
+        if _is_amount(norm, match.start(), match.end()):
+            continue
+        if match["unbroken"] is not None:
+            visa_or_mastercard = len(digits) == 16 and (digits[0] == "4" or "51" <= digits[:2] <= "55")
+            keyword = _CARD_KEYWORD.search(norm, max(0, match.start() - _KEYWORD_WINDOW), match.start())
+            if not (visa_or_mastercard or keyword):
+                continue
+        found.append(Finding("kortnummer", match.start(), match.end()))
+    return found
+
+
+def _bank_check_matches(clearing: str, check: str | None, account: str) -> bool:
+    """Whether clearing + account pass the check their bank uses (Bankgirot's list, by shape)."""
+    if check is not None:  # Swedbank 8xxx-x: the fifth digit checks the clearing number
+        return clearing[0] == "8" and _luhn_valid(clearing + check) and 6 <= len(account) <= 10
+    if len(account) == 7:  # type 1: with three or all four clearing digits
+        return _mod11_valid(clearing[1:] + account) or _mod11_valid(clearing + account)
+    if len(account) == 9 and clearing[0] == "6":  # Handelsbanken
+        return _mod11_valid(account, cycle=9)
+    if len(account) == 10:  # type 2: Luhn over the account (Nordea personkonto, Danske, Plusgirot)
+        return _luhn_valid(account)
+    return False
+
+
+def _find_bank_accounts(norm: str) -> tuple[list[Finding], list[Finding]]:
+    """Swedish bank accounts: (those after an account word, those found by layout and check)."""
+    after_keyword: list[Finding] = []
+    for match in _DIGIT_RUN.finditer(norm):
+        if len(_digits(match.group())) not in _ACCOUNT_DIGITS or _DATE_LIKE.match(match.group()):
+            continue
+        if not _ACCOUNT_KEYWORD.search(norm, max(0, match.start() - _KEYWORD_WINDOW), match.start()):
+            continue
+        if _is_amount(norm, match.start(), match.end()) or _UNIT_AFTER.match(norm, match.end()):
+            continue
+        after_keyword.append(Finding("kontonummer", match.start(), match.end()))
+    by_layout: list[Finding] = []
+    for match in _ACCOUNT_LAYOUT.finditer(norm):
+        if not _bank_check_matches(match["clearing"], match["check"], _digits(match["account"])):
+            continue
+        if _is_amount(norm, match.start(), match.end()) or _UNIT_AFTER.match(norm, match.end()):
+            continue
+        by_layout.append(Finding("kontonummer", match.start(), match.end()))
+    return after_keyword, by_layout
 
 
 # --------------------------------------------------------------------------------------------
@@ -806,6 +1069,8 @@ _CASE_KEYWORDS = sorted(
     reverse=True,
 )
 _CASE = re.compile(
+    # A look at the first letter first: most positions in a story fail there, quickly.
+    f"(?=[{re.escape(''.join(sorted({keyword[0] for keyword in _CASE_KEYWORDS})))}])"
     r"(?<![^\W\d_])(?:"
     + "|".join(re.escape(keyword).replace(r"\ ", r"\s") for keyword in _CASE_KEYWORDS)
     + r")"
@@ -837,35 +1102,196 @@ def _find_case_numbers(norm: str) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------------------------
+# Names a resident introduces
+# --------------------------------------------------------------------------------------------
+
+# Introductions followed by a name in Latin or Cyrillic script, which must be capitalised.
+_INTRO_CAPITALISED = re.compile(
+    r"(?=[jmibanмnz])"  # the first letters of the phrases below: most positions fail here, fast
+    r"(?<![^\W\d_])(?P<intro>jag\s+heter|mitt\s+namn\s+(?:är|e)|my\s+name\s+is|my\s+name's"
+    r"|i\s+am\s+called|i'm\s+called|magacaygu\s+waa|magacayga\s+waa|magacaygu|benim\s+adım"
+    r"|benim\s+ismim|ismim|adım|(?:minun\s+)?nimeni\s+on|navê\s+min|меня\s+зовут|мене\s+звати"
+    r"|nazywam\s+się|mam\s+na\s+imię|me\s+llamo|mi\s+nombre\s+es|zovem\s+se|moje\s+ime\s+je)"
+    r"(?![^\W\d_])[ ]*[:,]?[ ]*",
+    re.IGNORECASE,
+)
+# Introductions in Arabic script (ar "اسمي", fa "اسم من"/"نام من"/"اسمم", ckb "ناوم") and
+# Ethiopic (ti "ስመይ", am "ስሜ"). Persian and Ethiopic ones need the verb after the name
+# ("اسم من رضا است", "ስመይ ሰላም እዩ"), which tells "نام من را ..." ("my name", object) apart.
+_INTRO_ARABIC = re.compile(
+    r"(?=[اإأنسስሽ])(?<![^\W\d_])(?:(?P<ar>اسمي|إسمي|أسمي|ناوم|ناوی\s+من)(?:\s+(?:هو|هي))?"
+    r"|(?P<fa>(?:اسم|نام)\s+من|اسمم|نامم)|(?P<et>ስመይ|ሽመይ|ስሜ))"
+    r"(?![^\W\d_])[ ]*[:،,]?[ ]*"
+)
+_ARABIC_OR_ETHIOPIC = re.compile("[\u0600-\u06ff\u1200-\u137f]")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_COPULA = frozenset(["است", "هست", "هستم", "می\u200cباشد", "میباشد", "እዩ", "ኢዩ", "ይበሃል", "ነው", "ይባላል"])
+# Capitalised words that follow an introduction without being a name.
+_NOT_NAMES = frozenset(
+    [
+        *("inte", "egentligen", "också", "bara", "fel", "jag", "och", "men", "det", "den", "min", "mitt"),
+        *("not", "is", "was", "on", "in", "the", "and", "but", "also", "just", "actually", "really"),
+        *("my", "i", "ok", "okay", "yes", "ja", "nej", "no", "waa", "ma", "aan", "ve", "ama", "ei"),
+    ]
+)
+_NOT_NAMES_ARABIC = frozenset(
+    [
+        *("غير", "ليس", "ليست", "لم", "لن", "لا", "ما", "مش", "مو", "في", "فى", "على", "من", "عن"),
+        *("إلى", "الى", "مع", "هو", "هي", "كان", "كانت", "مكتوب", "مكتوبة", "موجود", "موجودة", "مسجل"),
+        *("مسجلة", "خطأ", "خاطئ", "غلط", "كتبوا", "انكتب", "اتكتب", "طلع", "ظهر", "صار", "بصوت", "لیست"),
+        *("را", "رو", "در", "به", "با", "که"),
+        *("هم", "نیست", "بود", "اشتباه", "توی", "لە", "بە", "نییە", "هەیە", "ئەوە", *_COPULA),
+    ]
+)
+# Words after which "اسمي" or a sentence-initial "Adım" starts an introduction, not an object
+# ("نادوا اسمي" is "they called my name").
+_CLAUSE_OPENERS = frozenset(
+    [
+        *("و", "أنا", "انا", "مرحبا", "مرحباً", "سلام", "عليكم", "من", "ئەز", "سڵاو"),
+        *("hej", "hello", "hi", "och", "and", "merhaba", "selam", "ve"),
+    ]
+)
+_CLAUSE_END = ".!?,;:\n،؛؟"
+_MAX_LATIN_NAME_WORDS = 3
+_MAX_ARABIC_NAME_WORDS = 2
+
+
+def _opens_clause(norm: str, start: int) -> bool:
+    """Whether ``start`` begins a clause: text start, after punctuation, a greeting or "and"."""
+    before = norm[max(0, start - 30) : start].rstrip()
+    if not before or before[-1] in _CLAUSE_END:
+        return True
+    words = before.split()
+    return bool(words) and words[-1].lower() in _CLAUSE_OPENERS
+
+
+def _name_words(norm: str, position: int, limit: int) -> list[re.Match[str]]:
+    """Up to ``limit`` words from ``position`` on, separated by single spaces only."""
+    words: list[re.Match[str]] = []
+    while len(words) < limit:
+        word = _NAME_WORD.match(norm, position)
+        if word is None:
+            break
+        words.append(word)
+        if not norm.startswith(" ", word.end()):
+            break
+        position = word.end() + 1
+    return words
+
+
+def _is_capitalised_name(word: str) -> bool:
+    return len(word) > 1 and word[0].isupper() and word.lower() not in _NOT_NAMES
+
+
+def _is_arabic_name(word: str) -> bool:
+    if word in _NOT_NAMES_ARABIC:
+        return False
+    return word[0] >= "\u0600" or _is_capitalised_name(word)  # "اسمي Fatima"
+
+
+def _find_names(norm: str) -> list[Finding]:
+    """The name after "jag heter", "my name is", "اسمي", "magacaygu waa" and the like."""
+    found: list[Finding] = []
+    for match in _INTRO_CAPITALISED.finditer(norm):
+        if match["intro"].lower() == "adım" and not _opens_clause(norm, match.start()):
+            continue  # "adım" alone is also "my step"
+        names: list[re.Match[str]] = []
+        for word in _name_words(norm, match.end(), _MAX_LATIN_NAME_WORDS):
+            if not _is_capitalised_name(word.group()):
+                break
+            names.append(word)
+        if names:
+            found.append(Finding("namn", names[0].start(), names[-1].end()))
+    if not _ARABIC_OR_ETHIOPIC.search(norm):
+        return found
+    for match in _INTRO_ARABIC.finditer(norm):
+        if match["ar"] and not _opens_clause(norm, match.start()):
+            continue
+        words = _name_words(norm, match.end(), _MAX_ARABIC_NAME_WORDS + 1)
+        names = []
+        for word in words[:_MAX_ARABIC_NAME_WORDS]:
+            if not _is_arabic_name(word.group()) or (names and word.group().startswith("و")):
+                break  # a second word starting with "و" ("and") begins the next clause
+            names.append(word)
+        if len(names) == _MAX_ARABIC_NAME_WORDS and len(words) > len(names):
+            # Keep a second word only when a clause boundary follows it: "اسمي فاطمة علي وانتظرت"
+            # but not "اسمي فاطمة انتظرت ساعتين" (the verb is no surname).
+            following = words[len(names)].group()
+            if not (following.startswith("و") or following in _NOT_NAMES_ARABIC):
+                names.pop()
+        if not names:
+            continue
+        if match["fa"] or match["et"]:
+            after = words[len(names)].group() if len(words) > len(names) else ""
+            if after not in _COPULA:
+                continue
+        found.append(Finding("namn", names[0].start(), names[-1].end()))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
 
-# When findings overlap, the more specific kind wins: an e-mail may contain digits, a
-# personnummer is checked by Luhn, a case number has a keyword, phones are the loosest rule.
+# When findings overlap, the more specific kind wins: an e-mail may contain digits; personnummer,
+# card numbers, IBANs and accounts named as such pass a check or follow a keyword; a case number
+# has a keyword; an account found only by its layout and check digit, an address and a name come
+# next; phones are the loosest rule.
 _PRIORITY = {
     "e-post": 0,
     "personnummer": 1,
     "samordningsnummer": 1,
+    "kortnummer": 1,
+    "kontonummer": 1,
     "ärendenummer": 2,
     "adress": 3,
+    "namn": 3,
     "telefon": 4,
 }
+_ACCOUNT_BY_LAYOUT_PRIORITY = 3
+
+
+# Personnummer, card, account and IBAN numbers all hold ten digits or more, close together.
+_TEN_DIGITS = re.compile(r"[0-9](?:[ +./-]{0,3}[0-9]){9}")
+
+
+def _ranked_candidates(norm: str) -> list[tuple[int, Finding]]:
+    """Every finding of every rule with its priority, best first; they may overlap."""
+    long_numbers: list[Finding] = []
+    accounts_by_layout: list[Finding] = []
+    if _TEN_DIGITS.search(norm):
+        accounts_after_keyword, accounts_by_layout = _find_bank_accounts(norm)
+        long_numbers = [
+            *_find_id_numbers(norm),
+            *_find_cards(norm),  # before accounts: a card after "konto" stays a card
+            *_find_ibans(norm),
+            *accounts_after_keyword,
+        ]
+    ranked = [
+        (_PRIORITY[finding.kind], finding)
+        for finding in (
+            *_find_emails(norm),
+            *long_numbers,
+            *_find_case_numbers(norm),
+            *_find_addresses(norm),
+            *_find_names(norm),
+            *_find_phones(norm),
+        )
+    ]
+    ranked += [(_ACCOUNT_BY_LAYOUT_PRIORITY, finding) for finding in accounts_by_layout]
+    ranked.sort(key=lambda item: (item[0], item[1].start, item[1].start - item[1].end))
+    return ranked
 
 
 def find_personal_data(text: str) -> list[Finding]:
-    """Every piece of personal data in ``text``: non-overlapping, sorted by start offset."""
-    norm = _normalise(text)
-    candidates = [
-        *_find_emails(norm),
-        *_find_id_numbers(norm),
-        *_find_case_numbers(norm),
-        *_find_addresses(norm),
-        *_find_phones(norm),
-    ]
-    candidates.sort(key=lambda f: (_PRIORITY[f.kind], f.start, f.start - f.end))
+    """Every piece of personal data in ``text``: non-overlapping, sorted by start offset.
+
+    Offsets are in ``text`` as given; a span covers any invisible characters inside it.
+    """
+    visible, positions = _without_invisible(_normalise(text))
     chosen: list[Finding] = []  # kept sorted by start; chosen spans never overlap
     starts: list[int] = []
-    for finding in candidates:
+    for _, finding in _ranked_candidates(visible):
         if finding.end <= finding.start:
             continue
         at = bisect.bisect_right(starts, finding.start)
@@ -875,11 +1301,14 @@ def find_personal_data(text: str) -> list[Finding]:
             continue  # overlaps the chosen span that starts after it
         chosen.insert(at, finding)
         starts.insert(at, finding.start)
-    return chosen
+    if positions is None:
+        return chosen
+    return [Finding(f.kind, positions[f.start], positions[f.end - 1] + 1) for f in chosen]
 
 
 def scrub(text: str) -> str:
-    """``text`` with every finding replaced by its typed marker, e.g. "[telefon]"."""
+    """``text`` cleaned of junk characters, every finding replaced by its marker, e.g. "[telefon]"."""
+    text = clean_text(text)
     parts: list[str] = []
     position = 0
     for finding in find_personal_data(text):
