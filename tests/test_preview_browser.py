@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
-from bot.preview.server import Preview
+from bot.preview.server import PREVIEW_ADMIN_ID, Preview
 from bot.survey.definition import QuestionKind, load_survey
 from tests.support import make_settings
 
@@ -100,3 +104,97 @@ async def test_survey_in_swedish_and_arabic_through_the_page(tmp_path: Path) -> 
     finally:
         await preview.stop()
     assert (ARTIFACTS / "preview-ar.png").stat().st_size > 10_000
+
+
+async def test_the_admin_downloads_the_export_through_the_page(tmp_path: Path) -> None:
+    """The download carries the page's token: the page fetches it and hands it over as a file."""
+    preview = Preview(make_settings(tmp_path), host="127.0.0.1", port=0, directory=tmp_path / "preview")
+    await preview.start()
+    try:
+        async with playwright_api.async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            try:
+                context = await browser.new_context(accept_downloads=True)
+                page = await context.new_page()
+                await page.goto(preview.url)
+                await page.select_option("#role", "admin")
+                await page.locator("#who", has_text=str(PREVIEW_ADMIN_ID)).wait_for()
+                await page.fill("#text", "/export")
+                await page.click("#composer button")
+                button = page.locator(".bubble button.download").last
+                await button.wait_for(timeout=15_000)
+                async with page.expect_download() as download_info:
+                    await button.click()
+                download = await download_info.value
+                assert download.suggested_filename.endswith(".csv")
+                saved = tmp_path / "saved.csv"
+                await download.save_as(saved)
+                assert saved.read_bytes().lstrip(b"\xef\xbb\xbf").startswith(b"response")
+            finally:
+                await browser.close()
+    finally:
+        await preview.stop()
+
+
+ATTACKER_PAGE = """<!doctype html><html><body><script>
+const target = %s;
+window.attempts = (async () => {
+  const outcome = {};
+  // The simple request any page may send without asking: text/plain, no custom header.
+  try {
+    await fetch(target + "api/message", {
+      method: "POST", mode: "no-cors", headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({ user: %d, text: "/export", language_code: "sv" }),
+    });
+    outcome.post = "sent";
+  } catch (error) { outcome.post = "blocked"; }
+  try {
+    const response = await fetch(target + "api/conversation?user=%d&since=0");
+    outcome.read = await response.text();
+  } catch (error) { outcome.read = "blocked"; }
+  return outcome;
+})();
+</script></body></html>"""
+
+
+@pytest.fixture
+async def attacker_site() -> AsyncIterator[tuple[web.AppRunner, list[str]]]:
+    """Another web page the same browser has open, on another origin of this computer."""
+    pages: list[str] = []
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(text=pages[0], content_type="text/html")
+
+    app = web.Application()
+    app.add_routes([web.get("/", serve)])
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield runner, pages
+    finally:
+        await runner.cleanup()
+
+
+async def test_another_page_in_the_browser_cannot_act_as_the_admin(
+    tmp_path: Path, attacker_site: tuple[web.AppRunner, list[str]]
+) -> None:
+    runner, pages = attacker_site
+    preview = Preview(make_settings(tmp_path), host="127.0.0.1", port=0, directory=tmp_path / "preview")
+    await preview.start()
+    try:
+        pages.append(ATTACKER_PAGE % (json.dumps(preview.url), PREVIEW_ADMIN_ID, PREVIEW_ADMIN_ID))
+        attacker_url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
+        async with playwright_api.async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(attacker_url)
+                outcome = await page.evaluate("window.attempts")
+            finally:
+                await browser.close()
+        assert outcome["read"] == "blocked"
+        await asyncio.sleep(0.5)
+        assert preview.api.conversation(PREVIEW_ADMIN_ID) == [], "the request reached the bot"
+    finally:
+        await preview.stop()

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
+import json
 import logging
+import re
+import secrets
 import signal
 import sys
+from collections.abc import Awaitable, Callable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -35,6 +41,44 @@ DEFAULT_DIRECTORY = Path("data") / "preview"
 # How long the page's long poll waits for the bot before answering with no news.
 POLL_SECONDS = 20.0
 
+# The page proves it was served by this run with this header; other sites cannot read the page.
+TOKEN_HEADER = "X-Preview-Token"
+TOKEN_PLACEHOLDER = "{{PREVIEW_TOKEN}}"
+# The page sends small flat JSON objects; anything bigger or deeper is not from it.
+MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 4
+# Telegram's own limits: one message, one button's callback data, user and message ids.
+MAX_TEXT_CHARS = 4096
+MAX_CALLBACK_BYTES = 64
+MAX_USER_ID = 2**52 - 1
+MAX_MESSAGE_ID = 2**31 - 1
+MAX_SEQ = 2**63 - 1
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,4}")
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_PORT = re.compile(r"[0-9]{1,5}")
+
+# Settings that shape what the bot says and keeps, never where it connects or whose data it sees:
+# the preview takes these from the deployment. Every other setting is reset to its default (or
+# the preview's own value), so a setting added later cannot leak production into the preview.
+INHERITED_SETTINGS = frozenset(
+    {
+        "default_language",
+        "log_level",
+        "log_format",
+        "retention_days",
+        "abandon_days",
+        "abandoned_responses",
+        "privacy_contact",
+        "translation_timeout_seconds",
+        "locales_dir",
+        "survey_file",
+        "concurrent_updates",
+    }
+)
+
 
 def exposure_warning(host: str) -> str | None:
     """The warning printed when the preview listens beyond this computer."""
@@ -42,30 +86,160 @@ def exposure_warning(host: str) -> str | None:
         return None
     return (
         f"WARNING: the preview listens on {host}, beyond this computer, and has no "
-        "authentication: anyone who can reach it can read and write its chats."
+        "authentication: anyone who can reach it can open the page and read and write its chats."
     )
 
 
 def preview_settings(base: Settings, api: LocalBotApi, directory: Path) -> Settings:
-    """The deployment's settings with token, Bot API, database and admins of the preview."""
-    return base.model_copy(
-        update={
-            "bot_token": SecretStr(PREVIEW_TOKEN),
-            "bot_api_base_url": api.base_url,
-            "bot_api_base_file_url": api.base_file_url,
-            "database_path": directory / "preview.sqlite3",
-            "pseudonym_key": None,
-            "admin_ids": frozenset({PREVIEW_ADMIN_ID}),
-        }
-    )
+    """The deployment's survey, catalogues and rules with the preview's own token, Bot API,
+    database, key and admin, and nothing that reaches production data or services (translation
+    service, webhook, metrics endpoint)."""
+    own: dict[str, Any] = {
+        "bot_token": SecretStr(PREVIEW_TOKEN),
+        "bot_api_base_url": api.base_url,
+        "bot_api_base_file_url": api.base_file_url,
+        "database_path": directory / "preview.sqlite3",
+        "pseudonym_key": None,
+        "admin_ids": frozenset({PREVIEW_ADMIN_ID}),
+    }
+    update = {
+        name: own[name] if name in own else field.get_default(call_default_factory=True)
+        for name, field in Settings.model_fields.items()
+        if name not in INHERITED_SETTINGS
+    }
+    return base.model_copy(update=update)
+
+
+def _split_host_header(value: str) -> tuple[str, int | None] | None:
+    """``name[:port]`` or ``[v6]:port`` as (lower-case name, port), None if malformed."""
+    if value.startswith("["):
+        name, bracket, rest = value[1:].partition("]")
+        if not bracket:
+            return None
+    elif value.count(":") > 1:
+        return None
+    else:
+        name, _, port_part = value.partition(":")
+        rest = f":{port_part}" if ":" in value else ""
+    if not rest:
+        return name.lower(), None
+    if not rest.startswith(":") or not _PORT.fullmatch(rest[1:]):
+        return None
+    return name.lower(), int(rest[1:])
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def host_is_ours(header: str | None, listen_host: str, port: int) -> bool:
+    """Whether a request's Host header names this preview.
+
+    A page on another site can point its own name at 127.0.0.1 (DNS rebinding) and so reach the
+    port; its requests then carry that name. Only names no other site controls are accepted: the
+    loopback names, the address given with --host, and, when listening on every interface, an
+    address literal.
+    """
+    parsed = _split_host_header(header) if header else None
+    if parsed is None:
+        return False
+    name, header_port = parsed
+    if (header_port if header_port is not None else 80) != port:
+        return False
+    listen = listen_host.strip("[]").lower()
+    if name in LOOPBACK_NAMES or (name == listen and listen not in WILDCARD_HOSTS):
+        return True
+    return listen in WILDCARD_HOSTS and _is_address(name)
+
+
+def _refuse(kind: type[web.HTTPException], message: str) -> NoReturn:
+    raise kind(text=message)
+
+
+def _whole_number(value: object, name: str, *, low: int, high: int) -> int:
+    # bool is an int in Python, and 1.0 or "1" are not what the page sends.
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        _refuse(web.HTTPBadRequest, f"{name} must be a whole number from {low} to {high}")
+    return value
+
+
+def _query_number(query: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not _DIGITS.fullmatch(raw):
+        _refuse(web.HTTPBadRequest, f"{name} must be a whole number from {low} to {high}")
+    return _whole_number(int(raw), name, low=low, high=high)
+
+
+def _language_code(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _LANGUAGE_CODE.fullmatch(value) or len(value) > 35:
+        _refuse(web.HTTPBadRequest, "language_code must be a language tag such as sv or pt-BR")
+    return value
+
+
+def _json_too_deep(text: str, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit``, counted without parsing (the
+    parser itself recurses, and a deep enough document exhausts Python's stack)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+@web.middleware
+async def errors_as_json(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Every refusal answers ``{"error": ...}``, which the page shows as it is."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        message = error.text or error.reason
+        return web.json_response(
+            {"error": message}, status=error.status, headers={"Cache-Control": "no-store"}
+        )
 
 
 class ChatPage:
-    """The web page and the small JSON API it talks to, on top of LocalBotApi."""
+    """The web page and the small JSON API it talks to, on top of LocalBotApi.
 
-    def __init__(self, api: LocalBotApi) -> None:
+    Guarded against other web pages the same browser has open: requests must name this preview
+    in their Host header (no DNS rebinding), API requests must come from the page's own origin and
+    carry the token embedded in the page (which other sites cannot read), and POSTs must be JSON
+    (which other sites cannot send without the browser asking first).
+    """
+
+    def __init__(self, api: LocalBotApi, *, host: str = "127.0.0.1") -> None:
         self.api = api
-        self.app = web.Application()
+        self.host = host
+        # Known once the site listens; until then no request is taken.
+        self.port: int | None = None
+        self.token = secrets.token_urlsafe(32)
+        self.app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json, self._guard])
         self.app.add_routes(
             [
                 web.get("/", self.index),
@@ -78,37 +252,72 @@ class ChatPage:
                 web.get("/api/file/{file_id}", self.file),
             ]
         )
-        self._page = resources.files("bot.preview").joinpath("page.html").read_text(encoding="utf-8")
+        page = resources.files("bot.preview").joinpath("page.html").read_text(encoding="utf-8")
+        self._page = page.replace(TOKEN_PLACEHOLDER, self.token)
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        host = request.headers.get("Host")
+        if self.port is None or not host_is_ours(host, self.host, self.port):
+            _refuse(web.HTTPMisdirectedRequest, "this preview answers only at the address it printed")
+        assert host is not None
+        if request.path == "/api" or request.path.startswith("/api/"):
+            origin = request.headers.get("Origin")
+            if origin is not None and origin.lower() != f"http://{host}".lower():
+                _refuse(web.HTTPForbidden, "requests from other web pages are refused")
+            if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+                _refuse(web.HTTPForbidden, "requests from other web pages are refused")
+            given = request.headers.get(TOKEN_HEADER, "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, self.token.encode("ascii")):
+                _refuse(web.HTTPForbidden, f"missing or wrong {TOKEN_HEADER}: reload the page")
+            if request.method == "POST" and request.content_type != "application/json":
+                _refuse(web.HTTPUnsupportedMediaType, "the body must be sent as application/json")
+        response = await handler(request)
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
     async def index(self, request: web.Request) -> web.Response:
-        return web.Response(text=self._page, content_type="text/html", charset="utf-8")
+        return web.Response(
+            text=self._page,
+            content_type="text/html",
+            charset="utf-8",
+            headers={
+                "Content-Security-Policy": "frame-ancestors 'none'",
+                "X-Frame-Options": "DENY",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
 
     async def config(self, request: web.Request) -> web.Response:
         return web.json_response({"admin_id": PREVIEW_ADMIN_ID})
 
     @staticmethod
-    def _user(value: Any) -> int:
-        try:
-            user = int(value)
-        except (TypeError, ValueError):
-            raise web.HTTPBadRequest(text="user must be a number") from None
-        if user <= 0:
-            raise web.HTTPBadRequest(text="user must be positive")
-        return user
+    def _user(value: object) -> int:
+        return _whole_number(value, "user", low=1, high=MAX_USER_ID)
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.read()  # over client_max_size: 413
         try:
-            body = await request.json()
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            _refuse(web.HTTPBadRequest, "the body must be UTF-8")
+        if _json_too_deep(text, MAX_JSON_DEPTH):
+            _refuse(web.HTTPBadRequest, "the JSON body is nested too deeply")
+        try:
+            body = json.loads(text)
         except ValueError:
-            raise web.HTTPBadRequest(text="expected a JSON body") from None
+            _refuse(web.HTTPBadRequest, "expected a JSON body")
         if not isinstance(body, dict):
-            raise web.HTTPBadRequest(text="expected a JSON object")
+            _refuse(web.HTTPBadRequest, "expected a JSON object")
         return body
 
     async def conversation(self, request: web.Request) -> web.Response:
         """Long poll: answers at once when asked from the start, else when the bot does something."""
-        user = self._user(request.query.get("user"))
-        since = int(request.query.get("since", "0") or 0)
+        user = _query_number(request.query, "user", default=0, low=1, high=MAX_USER_ID)
+        since = _query_number(request.query, "since", default=0, low=0, high=MAX_SEQ)
         if since:
             with contextlib.suppress(TimeoutError):
                 await self.api.wait_for_bot_activity(user, since=since, timeout=POLL_SECONDS)
@@ -128,11 +337,16 @@ class ChatPage:
 
     async def message(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        text = str(body.get("text") or "").strip()
+        text = body.get("text")
+        if not isinstance(text, str):
+            _refuse(web.HTTPBadRequest, "text must be a string")
+        text = text.strip()
         if not text:
-            raise web.HTTPBadRequest(text="empty message")
+            _refuse(web.HTTPBadRequest, "empty message")
+        if len(text) > MAX_TEXT_CHARS:
+            _refuse(web.HTTPBadRequest, f"text is longer than {MAX_TEXT_CHARS} characters")
         user = self._user(body.get("user"))
-        language = body.get("language_code") or None
+        language = _language_code(body.get("language_code"))
         if text.startswith("/"):
             command, _, args = text[1:].partition(" ")
             await self.api.send_command(user, command, args, language_code=language)
@@ -142,36 +356,37 @@ class ChatPage:
 
     async def press(self, request: web.Request) -> web.Response:
         body = await self._body(request)
+        user = self._user(body.get("user"))
+        message_id = _whole_number(body.get("message_id"), "message_id", low=1, high=MAX_MESSAGE_ID)
+        data = body.get("data", "")
+        if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+            _refuse(web.HTTPBadRequest, f"data must be a string of at most {MAX_CALLBACK_BYTES} bytes")
+        language = _language_code(body.get("language_code"))
         try:
-            query_id = await self.api.press(
-                self._user(body.get("user")),
-                int(body.get("message_id") or 0),
-                str(body.get("data") or ""),
-                language_code=body.get("language_code") or None,
-            )
+            query_id = await self.api.press(user, message_id, data, language_code=language)
         except LookupError:
-            raise web.HTTPNotFound(text="no such message") from None
+            _refuse(web.HTTPNotFound, "no such message")
         return web.json_response({"ok": True, "callback_query_id": query_id})
 
     async def voice(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        await self.api.send_voice(
-            self._user(body.get("user")), duration=7, language_code=body.get("language_code") or None
-        )
+        user = self._user(body.get("user"))
+        await self.api.send_voice(user, duration=7, language_code=_language_code(body.get("language_code")))
         return web.json_response({"ok": True})
 
     async def sticker(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        await self.api.send_sticker(
-            self._user(body.get("user")), language_code=body.get("language_code") or None
-        )
+        user = self._user(body.get("user"))
+        await self.api.send_sticker(user, language_code=_language_code(body.get("language_code")))
         return web.json_response({"ok": True})
 
     async def file(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
+        if not _FILE_ID.fullmatch(file_id):
+            _refuse(web.HTTPBadRequest, "malformed file id")
         data = self.api.file_bytes(file_id)
         if data is None:
-            raise web.HTTPNotFound(text="no such file")
+            _refuse(web.HTTPNotFound, "no such file")
         return web.Response(
             body=data,
             content_type="application/octet-stream",
@@ -188,10 +403,17 @@ class Preview:
         self.port = port
         self.directory = directory
         self.api = LocalBotApi(token=PREVIEW_TOKEN)
-        self.page = ChatPage(self.api)
+        self.page = ChatPage(self.api, host=host)
         self._runner: web.AppRunner | None = None
         self._application: Application | None = None
         self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The bot's services, once started."""
+        if self._services is None:
+            raise RuntimeError("the preview has not started")
+        return self._services
 
     @property
     def url(self) -> str:
@@ -217,6 +439,7 @@ class Preview:
         if self.port == 0:
             # The port the system chose is only known once the site listens.
             self.port = self._runner.addresses[0][1]
+        self.page.port = self.port
 
     async def stop(self) -> None:
         if self._runner is not None:
