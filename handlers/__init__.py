@@ -12,18 +12,27 @@ RESIDENT_COMMANDS = ("start", "language", "mydata", "delete", "cancel", "help")
 
 
 class _FromPerson(filters.MessageFilter):
-    """Messages from people; other bots are not residents and get no answer."""
+    """Messages a person sent as themselves. Other bots are not residents, and a message without a
+    sender (posted on behalf of a channel or by an anonymous admin) belongs to no resident."""
 
     def filter(self, message: Message) -> bool:
-        return message.from_user is None or not message.from_user.is_bot
+        return message.from_user is not None and not message.from_user.is_bot
 
 
 FROM_PERSON = _FromPerson(name="FROM_PERSON")
 
+# Only a person's own private chat with the bot is a resident's conversation. The update types are
+# named rather than excluded: business, guest and channel messages also carry a message, and none of
+# them may ever reach a handler that stores answers. Groups and channels get no answer at all.
+PRIVATE = filters.ChatType.PRIVATE & FROM_PERSON
+NEW_MESSAGE = filters.UpdateType.MESSAGE & PRIVATE
+EDITED_MESSAGE = filters.UpdateType.EDITED_MESSAGE & PRIVATE
+
 
 def register(application: Application) -> None:
     """Attach every handler to the application, in the order they are tried."""
-    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED & FROM_PERSON
+    # Forwarded messages come first: someone else's words are never a story, nor a command.
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.FORWARDED, resident.on_forwarded))
     commands: dict[str, admin.Handler] = {
         "start": resident.start,
         "language": resident.change_language,
@@ -40,21 +49,15 @@ def register(application: Application) -> None:
         "report": admin.report,
     }
     for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=private))
+        application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))
+    # Button presses outside a private chat are turned away inside the handler.
     application.add_handler(CallbackQueryHandler(resident.on_button))
-    application.add_handler(MessageHandler(private & filters.COMMAND, resident.on_unknown_command))
-    application.add_handler(MessageHandler(private & filters.TEXT, resident.on_text))
-    application.add_handler(
-        MessageHandler(private & (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE), resident.on_voice)
-    )
-    application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED & FROM_PERSON, resident.on_edited)
-    )
-    application.add_handler(MessageHandler(private, resident.on_other_message))
-    application.add_handler(
-        MessageHandler(
-            (filters.ChatType.GROUPS | filters.ChatType.CHANNEL) & ~filters.UpdateType.EDITED,
-            resident.on_group_message,
-        )
-    )
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.COMMAND, resident.on_unknown_command))
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.TEXT, resident.on_text))
+    # Only a voice note recorded in Telegram is a spoken story. An audio file may be anyone's
+    # recording (a song, someone else's interview); a round video note shows the resident's face,
+    # far more identifying than a voice, and the story question offers text or voice only.
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.VOICE, resident.on_voice))
+    application.add_handler(MessageHandler(EDITED_MESSAGE, resident.on_edited))
+    application.add_handler(MessageHandler(NEW_MESSAGE, resident.on_other_message))
     application.add_error_handler(on_error)

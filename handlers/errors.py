@@ -8,9 +8,10 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.survey.definition import Survey
 from bot.survey.views import say
 from handlers.common import send, telegram_language
-from storage import DatabaseUnavailable
+from storage import DatabaseUnavailable, Response, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +30,22 @@ async def on_error(update: object, context: BotContext) -> None:
     if update.effective_chat.type != "private":
         return
     t = context.translator(telegram_language(update))
+    # The step that failed may or may not have stored its answer, so the reply speaks only of
+    # answers the database is known to hold, and of none when it cannot be read.
+    answers_kept = False
     if update.effective_user is not None and not isinstance(error, DatabaseUnavailable):
         try:
             response = await context.surveys.find(context.respondent(update.effective_user.id))
-            if response is not None and response.language:
-                t = context.translator(response.language)
+            if response is not None:
+                if response.language:
+                    t = context.translator(response.language)
+                answers_kept = has_stored_answers(response, context.services.survey)
         except Exception:  # the database itself may be what failed
             logger.warning("could not read the resident's language for the error reply")
-    key = "error.unavailable" if isinstance(error, DatabaseUnavailable) else "error.generic"
+    if isinstance(error, DatabaseUnavailable):
+        key = "error.unavailable"
+    else:
+        key = "error.generic_answers_kept" if answers_kept else "error.generic_try_again"
     if update.callback_query is not None:
         try:
             await update.callback_query.answer()
@@ -46,3 +55,15 @@ async def on_error(update: object, context: BotContext) -> None:
         await send(update, context, say(t, t(key)))
     except TelegramError as reply_error:
         logger.warning("could not send the error reply: %s", type(reply_error).__name__)
+
+
+def has_stored_answers(response: Response, survey: Survey) -> bool:
+    """Whether the resident has answers in the database. A choice question's answer (or skip) is
+    stored in the same transaction that moves the resident on, so being past the first choice
+    question means at least one is stored, and a finished survey has them all."""
+    if response.stage is Stage.DONE:
+        return True
+    current = survey.question(response.current_question or "")
+    if response.stage is not Stage.QUESTIONS or current is None:
+        return False
+    return survey.position(current.id) > survey.position(survey.choice_questions()[0].id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import Message, Update
+from telegram import Chat, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
@@ -12,7 +12,7 @@ from bot.i18n.catalogue import Translator
 from bot.language.detection import detect
 from bot.survey import views
 from bot.survey.callbacks import Action, Callback, parse
-from bot.survey.service import EmptyStory, Progress, StoryTooLong, SurveyFlowError
+from bot.survey.service import EmptyStory, InvalidVoice, Progress, StoryTooLong, SurveyFlowError
 from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
 from storage import Response, Stage
 
@@ -125,6 +125,12 @@ async def on_button(update: Update, context: BotContext) -> None:
     """Every inline button press, routed by its language-neutral callback data."""
     query = update.callback_query
     assert query is not None
+    chat = update.effective_chat
+    if chat is None or chat.type != Chat.PRIVATE:
+        # A button in a group, a channel or an inline message: nobody's answers are collected
+        # there, so only the spinner is stopped.
+        await answer_query(update)
+        return
     callback = parse(query.data)
     respondent, response, t = await resident(update, context)
     if callback is None:
@@ -295,14 +301,26 @@ def suggest_languages(text: str, telegram: str | None) -> list[str | None]:
 async def on_voice(update: Update, context: BotContext) -> None:
     """A voice note: kept by reference (file id and length) when a story is asked for."""
     message = update.effective_message
-    assert message is not None
-    voice = message.voice or message.audio or message.video_note
+    assert message is not None and message.voice is not None
     _, response, t = await resident(update, context)
-    if voice is not None and await context.surveys.story_question(response) is not None:
-        # The wire form gives whole seconds whichever duration type PTB is set to expose.
-        seconds = int(voice.to_dict().get("duration") or 0)
-        progress = await context.surveys.send_voice(response, voice.file_id, seconds)
-        await _show_progress(update, context, progress, t, note=None, edit=False)
+    if await context.surveys.story_question(response) is None:
+        await on_other_message(update, context)
+        return
+    # The wire form gives whole seconds whichever duration type PTB is set to expose.
+    seconds = int(message.voice.to_dict().get("duration") or 0)
+    try:
+        progress = await context.surveys.send_voice(response, message.voice.file_id, seconds)
+    except InvalidVoice:
+        await show_current_step(update, context, response, t, note=t("story.voice_invalid"))
+        return
+    await _show_progress(update, context, progress, t, note=None, edit=False)
+
+
+async def on_forwarded(update: Update, context: BotContext) -> None:
+    """Anything forwarded: someone else's words, so never the resident's story or command."""
+    _, response, t = await resident(update, context)
+    if await context.surveys.story_question(response) is not None:
+        await show_current_step(update, context, response, t, note=t("story.forwarded"))
         return
     await on_other_message(update, context)
 
@@ -323,17 +341,17 @@ async def on_other_message(update: Update, context: BotContext) -> None:
 
 
 async def on_edited(update: Update, context: BotContext) -> None:
-    """An edited message: the first version stands; say so."""
-    _, _, t = await resident(update, context)
-    await send(update, context, views.say(t, t("unexpected.edited")))
+    """An edited message: the edit is never read. Whether the first version was kept is not known
+    here (a refused story, or text typed at a button question, was not), so the reply does not say."""
+    _, response, t = await resident(update, context)
+    note = t("unexpected.edited_not_saved")
+    if await context.surveys.story_question(response) is not None:
+        # The story is still open: ask for it again, to be sent as a new message.
+        await show_current_step(update, context, response, t, note=note)
+        return
+    await send(update, context, views.say(t, note))
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
     _, _, t = await resident(update, context)
     await send(update, context, views.say(t, t("unexpected.unknown_command")))
-
-
-async def on_group_message(update: Update, context: BotContext) -> None:
-    """Groups and channels: the survey is private, so point people to a private chat."""
-    t = context.translator(telegram_language(update))
-    await send(update, context, views.say(t, t("unexpected.group")))

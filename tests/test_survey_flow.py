@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from bot.survey.definition import QuestionKind
 from tests.support import Harness, Resident, close_harness, open_harness
 
@@ -378,3 +380,35 @@ async def test_mydata_shows_own_answers_only_and_delete_erases_them(harness: Har
     assert db_rows(harness, "SELECT * FROM stories") == []
     await first.command("start")
     assert "Välj språk" in first.last_text(), "a later /start begins afresh"
+
+
+# Telegram voice notes can be long, but not longer than two hours or shorter than a second.
+TWO_HOURS = 7200
+
+
+@pytest.mark.parametrize("duration", [-5, 0, TWO_HOURS + 1, 10**9])
+async def test_voice_note_with_an_impossible_length_is_refused(harness: Harness, duration: int) -> None:
+    resident = harness.resident(1030)
+    await begin(resident)
+    await answer_all(resident)
+    await harness.api.send_voice(1030, duration=duration, file_id="VOICE-ODD")
+    await harness.deliver()
+    text = resident.last_text()
+    assert "kunde inte ta emot röstmeddelandet" in text and "Vill du berätta mer?" in text
+    assert db_rows(harness, "SELECT * FROM stories") == []
+    await harness.api.send_voice(1030, duration=TWO_HOURS, file_id="VOICE-LONG")
+    await harness.deliver()
+    (story,) = db_rows(harness, "SELECT voice_file_id, voice_duration FROM stories")
+    assert story["voice_file_id"] == "VOICE-LONG" and story["voice_duration"] == TWO_HOURS
+
+
+async def test_junk_characters_are_removed_before_the_story_is_stored(harness: Harness) -> None:
+    resident = harness.resident(1031)
+    await begin(resident)
+    await answer_all(resident)
+    await resident.say("\x1b[31m\x1b[0m")  # a terminal escape and nothing else: no story
+    assert "Jag hittade ingen text" in resident.last_text()
+    assert db_rows(harness, "SELECT * FROM stories") == []
+    await resident.say("Kön\x00 var \u202elång\u202c, ring \x1b[1m070\u200b-123 45 67")
+    (story,) = db_rows(harness, "SELECT text FROM stories")
+    assert story["text"] == "Kön var lång, ring [telefon]"

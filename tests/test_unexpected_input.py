@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from typing import Any
+
+import pytest
+
 from tests.support import Harness
 from tests.test_survey_flow import answer_all, asked, begin, db_rows, reach, stored_answers
 
@@ -100,19 +106,18 @@ async def test_edited_message_gets_an_explanation(harness: Harness) -> None:
     assert story["text"] == "Första versionen"
 
 
-async def test_group_and_channel_messages_point_to_a_private_chat(harness: Harness) -> None:
-    await harness.api.send_message(
-        3001,
-        "/start",
-        chat_id=-100123,
-        chat_type="group",
-        entities=[{"type": "bot_command", "offset": 0, "length": 6}],
-    )
-    await harness.api.send_message(3001, "hej", chat_id=-100123, chat_type="group")
+async def test_the_bot_stays_silent_in_groups(harness: Harness) -> None:
+    start = [{"type": "bot_command", "offset": 0, "length": 6}]
+    for chat_type in ("group", "supergroup"):
+        await harness.api.send_message(3001, "/start", chat_id=-100123, chat_type=chat_type, entities=start)
+        await harness.api.send_message(
+            3001, "/start@citizen_feedback_bot", chat_id=-100124, chat_type=chat_type, entities=start
+        )
+        await harness.api.send_message(3001, "hej", chat_id=-100123, chat_type=chat_type)
+        await harness.api.send_voice(3001, chat_id=-100123, chat_type=chat_type)
     await harness.deliver()
-    replies = harness.api.chat_messages(-100123)
-    bot_replies = [m for m in replies if "privat chatt" in (m.get("text") or "")]
-    assert len(bot_replies) == 2
+    assert harness.api.events(-100123) == [] and harness.api.events(-100124) == []
+    assert harness.api.chat_messages(3001) == []
     assert db_rows(harness, "SELECT * FROM responses") == []
 
 
@@ -175,10 +180,12 @@ async def test_messages_from_other_bots_are_ignored(harness: Harness) -> None:
     assert len(harness.api.chat_messages(2013)) == before
 
 
-async def test_channel_post_is_answered_without_storing_anything(harness: Harness) -> None:
+async def test_the_bot_stays_silent_in_channels(harness: Harness) -> None:
     await harness.api.send_message(3002, "hej", chat_id=-100777, chat_type="channel")
+    start = [{"type": "bot_command", "offset": 0, "length": 6}]
+    await harness.api.send_message(3002, "/start", chat_id=-100777, chat_type="channel", entities=start)
     await harness.deliver()
-    assert any("privat chatt" in (m.get("text") or "") for m in harness.api.chat_messages(-100777))
+    assert harness.api.events(-100777) == []
     assert db_rows(harness, "SELECT * FROM responses") == []
 
 
@@ -191,3 +198,185 @@ async def test_invisible_story_is_not_stored(harness: Harness) -> None:
     assert db_rows(harness, "SELECT * FROM stories") == []
     await resident.say("😢")
     assert "Tack för att du svarade" in resident.last_text()
+
+
+# ------------------------------------------------------------------ updates the bot must not take in
+
+
+def raw_message(user_id: int | None, content: dict[str, Any], chat_id: int | None = None) -> dict[str, Any]:
+    """A message as Telegram sends it; without ``user_id`` it has no ``from`` (sent on behalf of a
+    channel or an anonymous admin)."""
+    chat_id = chat_id if chat_id is not None else user_id or 4242
+    message: dict[str, Any] = {
+        "message_id": 900_000 + len(str(content)),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
+        **content,
+    }
+    if user_id is not None:
+        message["from"] = {"id": user_id, "is_bot": False, "first_name": "Test", "language_code": "sv"}
+    return message
+
+
+async def test_forwarded_text_is_not_taken_as_the_story(harness: Harness) -> None:
+    resident = harness.resident(2019)
+    await begin(resident)
+    await answer_all(resident)
+    await harness.api.send_message(2019, "Någon annans ord om kontoret", forward=True)
+    await harness.deliver()
+    text = resident.last_text()
+    assert "egna ord" in text and "Vill du berätta mer?" in text
+    assert "s:story" in resident.buttons()
+    assert db_rows(harness, "SELECT * FROM stories") == []
+    await resident.say("Mina egna ord")
+    (story,) = db_rows(harness, "SELECT text FROM stories")
+    assert story["text"] == "Mina egna ord"
+
+
+async def test_forwarded_voice_note_is_not_taken_as_the_story(harness: Harness) -> None:
+    resident = harness.resident(2020, "en")
+    await begin(resident, "en")
+    await answer_all(resident)
+    await harness.api.send_voice(2020, duration=30, forward=True, language_code="en")
+    await harness.deliver()
+    assert "your own words" in resident.last_text()
+    assert db_rows(harness, "SELECT * FROM stories") == []
+
+
+async def test_forwarded_command_does_not_act_as_a_command(harness: Harness) -> None:
+    resident = harness.resident(2021)
+    await begin(resident)
+    await resident.press("a:frequency:weekly")
+    entity = {"type": "bot_command", "offset": 0, "length": 7}
+    await harness.api.send_message(2021, "/delete", entities=[entity], forward=True)
+    await harness.deliver()
+    assert "del:yes" not in resident.buttons()
+    assert stored_answers(harness) == {"frequency": ("weekly", 0)}
+
+
+async def test_audio_file_and_video_note_are_not_voice_notes(harness: Harness) -> None:
+    resident = harness.resident(2022)
+    await begin(resident)
+    await answer_all(resident)
+    audio = {"file_id": "AUDIO-1", "file_unique_id": "UA1", "duration": 180, "title": "Låt"}
+    video_note = {"file_id": "ROUND-1", "file_unique_id": "UR1", "length": 240, "duration": 20}
+    for content in ({"audio": audio}, {"video_note": video_note}):
+        await harness.api.send_raw_update({"message": raw_message(2022, content)})
+        await harness.deliver()
+        text = resident.last_text()
+        assert "kan jag inte ta emot" in text and "röstmeddelande" in text
+        assert "s:story" in resident.buttons()
+    assert db_rows(harness, "SELECT * FROM stories") == []
+
+
+async def test_message_without_a_sender_is_ignored(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    resident = harness.resident(2023)
+    await begin(resident)
+    before = len(resident.messages())
+    caplog.set_level(logging.WARNING)
+    anonymous = raw_message(None, {"text": "hej", "sender_chat": {"id": -100555, "type": "channel"}}, 2023)
+    await harness.api.send_raw_update({"message": anonymous})
+    await harness.api.send_raw_update(
+        {
+            "message": raw_message(
+                None, {"voice": {"file_id": "V", "file_unique_id": "U", "duration": 3}}, 2023
+            )
+        }
+    )
+    await harness.api.send_raw_update({"edited_message": {**anonymous, "edit_date": int(time.time())}})
+    await harness.deliver()
+    assert len(resident.messages()) == before
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert stored_answers(harness) == {}
+
+
+async def test_business_messages_never_reach_the_survey(harness: Harness) -> None:
+    resident = harness.resident(2024)
+    await begin(resident)
+    await answer_all(resident)
+    asked_before = len(resident.messages())
+    command = {"text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+    connection = {"business_connection_id": "BIZ-1"}
+    for update in (
+        {"business_message": raw_message(2024, {**command, **connection})},
+        {
+            "business_message": raw_message(
+                2024, {"text": "En berättelse via ett företagskonto", **connection}
+            )
+        },
+        {
+            "business_message": raw_message(
+                2024, {"voice": {"file_id": "V", "file_unique_id": "U", "duration": 9}, **connection}
+            )
+        },
+        {"edited_business_message": {**raw_message(2024, {"text": "ändrad", **connection}), "edit_date": 1}},
+        {"business_message": raw_message(2025, {**command, **connection}, chat_id=2025)},
+    ):
+        await harness.api.send_raw_update(update)
+        await harness.deliver()
+    assert len(resident.messages()) == asked_before
+    assert harness.api.chat_messages(2025) == []
+    assert db_rows(harness, "SELECT * FROM stories") == []
+    assert len(db_rows(harness, "SELECT * FROM responses")) == 1
+
+
+async def test_button_pressed_in_a_group_stores_nothing(harness: Harness) -> None:
+    # A bot message in a group (an older version of the bot answered there) with a pressed button.
+    await harness.api.send_message(3003, "hej", chat_id=-100321, chat_type="group")
+    await harness.deliver()
+    posted = await harness.application.bot.send_message(-100321, "Välj språk")
+    for data in ("lang:sv", "consent:yes", "a:frequency:weekly"):
+        await harness.api.press(3003, posted.message_id, data, chat_id=-100321)
+        await harness.deliver()
+        assert db_rows(harness, "SELECT * FROM responses") == [], data
+    assert [m["text"] for m in harness.api.chat_messages(-100321)] == ["Välj språk"]
+    assert harness.api.chat_messages(3003) == []
+
+
+async def test_error_before_anything_was_answered_does_not_claim_answers_are_saved(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resident = harness.resident(2026, "en")
+    await resident.command("start")
+    await resident.press("lang:en")
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("consent could not be recorded")
+
+    monkeypatch.setattr(harness.services.surveys, "consent", broken)
+    await resident.press("consent:yes")
+    text = resident.last_text()
+    assert "went wrong" in text and "saved" not in text
+    assert db_rows(harness, "SELECT consented_at FROM responses")[0]["consented_at"] is None
+
+
+async def test_error_after_some_answers_says_the_earlier_ones_are_kept(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resident = harness.resident(2027)
+    await begin(resident)
+    await resident.press("a:frequency:weekly")
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("the answer could not be stored")
+
+    monkeypatch.setattr(harness.services.surveys, "answer", broken)
+    await resident.press("a:on_behalf:self")
+    assert "Det du har svarat tidigare är sparat" in resident.last_text()
+    assert stored_answers(harness) == {"frequency": ("weekly", 0)}
+
+
+async def test_edit_of_a_refused_story_does_not_claim_it_was_saved(harness: Harness) -> None:
+    resident = harness.resident(2028)
+    await begin(resident)
+    await answer_all(resident)
+    await resident.say("ord " * 1200)
+    refused = harness.delivered[-1]["message"]["message_id"]
+    await harness.api.edit_user_message(2028, refused, "Kortare version")
+    await harness.deliver()
+    text = resident.last_text()
+    assert "ändrade meddelanden" in text and "sparas inte" in text and "skickade först" not in text
+    assert "Vill du berätta mer?" in text and "s:story" in resident.buttons()
+    assert db_rows(harness, "SELECT * FROM stories") == []

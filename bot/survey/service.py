@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.language.detection import detect
+from bot.privacy.text import clean_text
 from bot.report.themes import ThemeTagger
 from bot.survey.definition import Question, QuestionKind, Survey
 from storage import Answer, Response, Stage, Story
@@ -19,6 +20,10 @@ from storage.interface import ResponseStore
 
 # Telegram allows 4096 characters in a message; a story is kept well inside that.
 MAX_STORY_CHARS = 4000
+
+# Voice notes can be long, but one of no length or over two hours is a broken or forged update
+# rather than a spoken story, and is not stored.
+MAX_VOICE_SECONDS = 2 * 60 * 60
 
 
 class SurveyFlowError(Exception):
@@ -43,6 +48,10 @@ class UnknownOption(SurveyFlowError):
 
 class EmptyStory(SurveyFlowError):
     """A story with no visible text (only spaces or invisible characters)."""
+
+
+class InvalidVoice(SurveyFlowError):
+    """A voice note whose length cannot be real (not positive, or over MAX_VOICE_SECONDS)."""
 
 
 class StoryTooLong(SurveyFlowError):
@@ -249,7 +258,7 @@ class SurveyService:
         question = await self.story_question(response)
         if response is None or question is None:
             raise WrongStage()
-        text = text.strip()
+        text = clean_text(text).strip()  # junk characters never reach the store
         if not any(_visible(char) for char in text):
             raise EmptyStory()
         if len(text) > MAX_STORY_CHARS:
@@ -262,6 +271,8 @@ class SurveyService:
         question = await self.story_question(response)
         if response is None or question is None:
             raise WrongStage()
+        if not 0 < duration <= MAX_VOICE_SECONDS:
+            raise InvalidVoice()
         return await self._save_story(response, question, text=None, voice=(file_id, duration), language=None)
 
     async def _save_story(
