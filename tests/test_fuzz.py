@@ -247,6 +247,17 @@ OTHER_UPDATES = [
     "no_sender_edit",
 ]
 
+# Updates the library cannot parse (Telegram never sends them, a broken proxy might): each is
+# skipped as unreadable, answered by nobody, and the next update is served as usual.
+UNREADABLE = [
+    "voice_overflow",
+    "date_text",
+    "chat_text",
+    "entities_text",
+    "forward_without_sender",
+    "edit_overflow",
+]
+
 steps = st.one_of(
     st.tuples(st.just("advance"), users, st.integers(1, 16)),
     st.tuples(st.just("press"), users, st.integers(0, 40)),
@@ -266,6 +277,7 @@ steps = st.one_of(
     ),
     st.tuples(st.just("edit"), users, texts),
     st.tuples(st.just("other"), users, st.sampled_from(OTHER_UPDATES), short_texts),
+    st.tuples(st.just("unreadable"), users, st.sampled_from(UNREADABLE), short_texts),
 )
 
 FUZZ_SETTINGS = settings(
@@ -456,7 +468,7 @@ class FuzzRun:
     def silence_expected(step: tuple[Any, ...]) -> bool:
         """Groups, channels, other bots and updates that are no resident's message get no answer."""
         kind = step[0]
-        if kind == "other":
+        if kind in ("other", "unreadable"):
             return True
         if kind in ("command", "media"):
             return step[4] != "private"
@@ -597,6 +609,26 @@ class FuzzRun:
         message["message_id"] = earlier[len(text) % len(earlier)]
         message["edit_date"] = int(time.time())
         await self.send({"edited_message": message})
+
+    async def do_unreadable(self, user_id: int, breakage: str, text: str) -> None:
+        message = {**self.message(user_id, {}), "text": text or "x"}
+        if breakage == "voice_overflow":
+            message.pop("text")
+            message["voice"] = {"file_id": "V", "file_unique_id": "V", "duration": 2**63}
+        elif breakage == "date_text":
+            message["date"] = "i går"
+        elif breakage == "chat_text":
+            message["chat"] = text or "chat"
+        elif breakage == "entities_text":
+            message["entities"] = "fetstil"
+        elif breakage == "forward_without_sender":
+            message["forward_origin"] = {"type": "user", "date": 1}
+        elif breakage == "edit_overflow":
+            message["edit_date"] = 10**20
+        before = self.harness.services.metrics.updates_unreadable
+        await self.send({"message": message})
+        await self.harness.deliver()
+        assert self.harness.services.metrics.updates_unreadable == before + 1, breakage
 
     async def do_other(self, user_id: int, kind: str, text: str) -> None:
         user = self.user(user_id, "sv")
