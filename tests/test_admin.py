@@ -76,8 +76,8 @@ async def test_summary_shows_counts_and_hides_small_groups(harness: Harness) -> 
     # Everyone answered "could not go": 7 of 7 is shown, as the other side is empty.
     assert "Skulle få svårare eller inte kunna ta sig till Liljeholmen: 7 av 7 (100\u00a0%)" in text
     # One Arabic respondent: hidden, and Swedish with it, since 7 - 6 would give the one back.
-    assert "• arabiska: färre än 5" in text
-    assert "• svenska: färre än 5" in text
+    assert "• arabiska: .." in text
+    assert "• svenska: .." in text
     assert "Fittja: 7" in text
     assert [row["action"] for row in audit(harness)] == ["summary"]
 

@@ -26,7 +26,7 @@ from bot.report.figures import Cell, Distribution, Evidence, Headline, Quote, Th
 from bot.report.numbers import NBSP, format_count, format_share
 
 PROJECT = Path(__file__).resolve().parent.parent
-HIDDEN = "färre än 5"
+HIDDEN = ".."
 ARABIC = "انتظرت ساعتين في مكتب الخدمة."
 PERSIAN = "من برای نامه‌ها به کمک نیاز دارم."
 SOMALI = "Waxaan u baahanahay turjubaan markaan tago xafiiska."

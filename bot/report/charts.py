@@ -40,7 +40,7 @@ MARGIN_INCHES = 0.12
 
 
 def hidden_text(strings: Translator) -> str:
-    """What a count hidden by small-count protection reads: "färre än 5"."""
+    """What a count hidden by small-count protection reads: "..", small or hidden to protect one."""
     return strings("report.hidden", threshold=MIN_GROUP_SIZE)
 
 

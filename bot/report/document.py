@@ -3,7 +3,7 @@
 Both formats are laid out from one list of blocks (``_blocks``), so they say the same thing; Word
 adds a chart after each table, Markdown has the tables only. The figures come from ``Evidence``,
 already protected against small counts, and every word from the report catalogue
-(``locales/report/``). Nothing is computed from the figures: a hidden count reads "färre än 5"
+(``locales/report/``). Nothing is computed from the figures: a hidden count reads ".."
 and has no share, no bar and no sum or difference that would give it away. The one choice made
 here is which shown option each question's sentence names: the one with the largest count.
 """
