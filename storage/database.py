@@ -123,6 +123,10 @@ class Database:
         if not rows or rows[0][0] != 1:
             await self.close()
             raise RuntimeError("SQLite did not turn on secure_delete: erased answers would stay on disk")
+        # A process killed after an erasure whose checkpoint had to wait left the erased rows in
+        # the log: empty it now. A reader elsewhere may delay that; then it is retried later.
+        if not await self._empty_log():
+            self._later_checkpoint = asyncio.create_task(self._checkpoint_until_done(), name="checkpoint")
 
     async def close(self) -> None:
         if self._later_checkpoint is not None:

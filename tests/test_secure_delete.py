@@ -251,7 +251,12 @@ async def write_then_die(path: str, respondent: str, marker: str, erase: str) ->
             next_question=None,
             now=now,
         )
-    if erase == "erase":
+    if erase == "erase_while_read":
+        # Another process reading at that moment: the checkpoint after the erasure has to wait.
+        reader = sqlite3.connect(path)
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM responses").fetchone()
+    if erase in ("erase", "erase_while_read"):
         assert await repository.delete_respondent(respondent) == 1
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -279,6 +284,35 @@ def test_erased_data_is_gone_even_if_the_process_is_killed_right_after(tmp_path:
     else:
         assert_somewhere(database, marker.encode())
         assert_somewhere(database, pseudonym.encode())
+
+
+async def test_erased_data_left_in_the_log_by_a_killed_bot_is_gone_once_it_starts_again(
+    tmp_path: Path,
+) -> None:
+    # Killed (out of memory, a stop that timed out) after an erasure whose clean-up waited for a
+    # reader: the erased story is still in the log, until the next start empties it.
+    database = tmp_path / "data" / "feedback.sqlite3"
+    marker = unique_marker()
+    pseudonym = Pseudonymizer(PSEUDONYM_KEY.encode())(8107)
+    script = (
+        "import asyncio, sys; from tests.test_secure_delete import write_then_die; "
+        "asyncio.run(write_then_die(*sys.argv[1:]))"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script, str(database), pseudonym, marker, "erase_while_read"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert_somewhere(database, marker.encode())  # the situation this test is about
+    restarted = Database(database)
+    await restarted.connect()
+    try:
+        assert_nowhere(database, marker.encode(), *stored_forms(pseudonym))
+    finally:
+        await restarted.close()
 
 
 def mode(path: Path) -> int:
