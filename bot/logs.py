@@ -127,3 +127,5 @@ def configure_logging(level: str, secrets: list[str] | None = None, *, fmt: str 
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     for name in PAYLOAD_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    # Libraries' warnings become log lines too: in the chosen format, through the same filters.
+    logging.captureWarnings(True)

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from telegram.ext import ApplicationBuilder
 
@@ -48,10 +49,13 @@ def unreadable_voice(user_id: int) -> dict[str, object]:
     }
 
 
-async def test_polling_skips_an_unreadable_update_and_answers_the_next_resident(tmp_path: Path) -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_polling_skips_an_unreadable_update_and_answers_the_next_resident(
+    tmp_path: Path, log_format: str
+) -> None:
     log_path = tmp_path / "bot.log"
     async with LocalBotApi(token=TOKEN) as api:
-        env = bot_environment(api, tmp_path / "u.sqlite3")
+        env = bot_environment(api, tmp_path / "u.sqlite3", LOG_FORMAT=log_format)
         with log_path.open("w") as log:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", cwd=tmp_path, env=env, stdout=log, stderr=log
@@ -75,6 +79,10 @@ async def test_polling_skips_an_unreadable_update_and_answers_the_next_resident(
     assert MARKER not in text and str(BROKEN_SENDER) not in text and str(NEIGHBOUR) not in text
     # One line per skipped update, not a line per retry of the same batch.
     assert len(text) < 20_000, f"{len(text)} characters of log"
+    if log_format == "json":
+        # Every line, library warnings included, is one JSON object.
+        for line in text.splitlines():
+            assert isinstance(json.loads(line), dict), line
 
 
 async def test_webhook_answers_an_unreadable_update_with_200_and_goes_on(tmp_path: Path) -> None:
