@@ -404,3 +404,102 @@ async def test_application_echo(api: LocalBotApi) -> None:
             await app.updater.stop()  # type: ignore[union-attr]
             await app.stop()
     assert api.pending_updates() == 0  # the final getUpdates confirmed everything
+
+
+# Another web page the user has open can reach 127.0.0.1 too: it must not drive or read this API.
+EVIL_ORIGIN = "http://evil.example"
+PHISHING = {"chat_id": "7", "text": "Log in again", "reply_markup": '{"inline_keyboard": []}'}
+
+
+def assert_bot_api_error(payload: object, status: int) -> None:
+    assert isinstance(payload, dict) and payload["ok"] is False and payload["error_code"] == status
+    assert isinstance(payload["description"], str) and payload["description"]
+
+
+@pytest.mark.asyncio
+async def test_a_cross_origin_post_cannot_send_messages(api: LocalBotApi) -> None:
+    url = f"{api.base_url}{api.token}/sendMessage"
+    as_text = json.dumps(PHISHING)
+    async with aiohttp.ClientSession() as session:
+        # A "simple" request a browser sends without asking first: text/plain, with the page's Origin.
+        for headers in (
+            {"Content-Type": "text/plain", "Origin": EVIL_ORIGIN},
+            {"Content-Type": "text/plain", "Origin": "null"},
+            {"Content-Type": "application/x-www-form-urlencoded", "Origin": EVIL_ORIGIN},
+            {"Content-Type": "text/plain", "Sec-Fetch-Site": "cross-site"},
+            {"Content-Type": "application/json", "Sec-Fetch-Site": "same-site"},
+        ):
+            async with session.post(url, data=as_text, headers=headers) as resp:
+                assert resp.status == 403, headers
+                assert_bot_api_error(await resp.json(), 403)
+        # Without Origin, a body that is neither form nor JSON is still refused.
+        for content_type in ("text/plain", "application/octet-stream", "text/html"):
+            async with session.post(url, data=as_text, headers={"Content-Type": content_type}) as resp:
+                assert resp.status == 415, content_type
+                assert_bot_api_error(await resp.json(), 415)
+        async with session.get(f"{api.base_url}{api.token}/getMe", headers={"Origin": EVIL_ORIGIN}) as resp:
+            assert resp.status == 403
+        # What the bot's own client sends still works: a form, JSON, or no body at all.
+        async with session.post(url, data={**PHISHING, "text": "form"}) as resp:
+            assert resp.status == 200
+        async with session.post(url, json={**PHISHING, "text": "json"}) as resp:
+            assert resp.status == 200
+        async with session.post(
+            f"{api.base_url}{api.token}/getMe", headers={"Sec-Fetch-Site": "none"}
+        ) as resp:
+            assert resp.status == 200
+    assert [message["text"] for message in api.chat_messages(7)] == ["form", "json"]
+
+
+@pytest.mark.asyncio
+async def test_a_foreign_host_cannot_read_updates_or_files(api: LocalBotApi, bot: Bot) -> None:
+    """DNS rebinding: another site's name pointed at 127.0.0.1 reaches the port, with its own Host."""
+    await api.send_message(USER, "what the resident typed")
+    sent = await bot.send_document(USER, document=b"secret;export\n", filename="export.csv")
+    assert sent.document is not None
+    file_path = (await bot.get_file(sent.document.file_id)).file_path
+    assert file_path is not None and file_path.startswith(api.base_file_url)
+    urls = [f"{api.base_url}{api.token}/getUpdates?offset=99", file_path]
+    async with aiohttp.ClientSession() as session:
+        for url in urls:
+            for host in (
+                f"evil.example:{api.port}",
+                "evil.example",
+                f"127.0.0.1:{api.port + 1}",
+                f"localhost.evil.example:{api.port}",
+                f"127.0.0.1.evil.example:{api.port}",
+                "",
+            ):
+                async with session.get(url, headers={"Host": host}) as resp:
+                    body = await resp.read()
+                    assert resp.status == 421, (url, host)
+                    assert_bot_api_error(json.loads(body), 421)
+                    assert b"resident" not in body and b"secret" not in body
+        assert api.pending_updates() == 1, "a refused getUpdates confirms nothing"
+        for host in (f"127.0.0.1:{api.port}", f"LOCALHOST:{api.port}", f"127.0.0.2:{api.port}"):
+            async with session.get(file_path, headers={"Host": host}) as resp:
+                assert resp.status == 200 and await resp.read() == b"secret;export\n", host
+
+
+@pytest.mark.asyncio
+async def test_text_that_is_not_unicode_is_refused_and_never_wedges_get_updates(
+    api: LocalBotApi, bot: Bot
+) -> None:
+    url = f"{api.base_url}{api.token}/sendMessage"
+    async with aiohttp.ClientSession() as session:
+        # A lone surrogate can be written in JSON but not in UTF-8.
+        async with session.post(url, json={"chat_id": 7, "text": "hej \ud800 x"}) as resp:
+            assert resp.status == 400
+            assert_bot_api_error(await resp.json(), 400)
+        for raw in (b"chat_id=7&text=hej+\xed\xa0\x80", b"chat_id=7&text=\xff"):
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            async with session.post(url, data=raw, headers=headers) as resp:
+                assert resp.status == 400, raw
+                assert_bot_api_error(await resp.json(), 400)
+    assert api.chat_messages(7) == []
+    # A simulated user's broken text still reaches the bot as readable text.
+    await api.send_message(USER, "hej \ud800 x")
+    await api.send_message(USER, "next")
+    updates = await bot.get_updates()
+    texts = [update.message.text for update in updates if update.message is not None]
+    assert texts == ["hej \ufffd x", "next"]

@@ -23,7 +23,6 @@ from bot.config import Settings
 from bot.preview.botapi import LocalBotApi
 from bot.preview.server import (
     PREVIEW_ADMIN_ID,
-    PREVIEW_TOKEN,
     Preview,
     exposure_warning,
     host_is_ours,
@@ -312,7 +311,7 @@ async def test_documents_the_bot_sends_can_be_downloaded_with_the_token_only(
 
     preview, client = running
     await client.call("api/message", {"user": 31, "text": "hej"})
-    async with Bot(PREVIEW_TOKEN, base_url=preview.api.base_url) as bot:
+    async with Bot(preview.api.token, base_url=preview.api.base_url) as bot:
         await bot.send_document(31, b"response,language\r\n1,sv\r\n", filename="export.csv")
     state = await client.conversation_until(31, "", since=0)
     document = next(m["document"] for m in state["messages"] if m["document"])
@@ -486,7 +485,7 @@ async def test_the_preview_takes_no_production_secrets_from_the_environment(
         assert settings.database_path == tmp_path / "preview" / "preview.sqlite3"
         assert settings.pseudonym_key is None
         assert settings.bot_api_base_url == preview.api.base_url
-        assert settings.bot_token is not None and settings.bot_token.get_secret_value() == PREVIEW_TOKEN
+        assert settings.bot_token is not None and settings.bot_token.get_secret_value() == preview.api.token
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", metrics_port)) != 0, "no metrics endpoint of the preview"
     finally:
@@ -512,7 +511,7 @@ def test_preview_settings_keep_only_what_cannot_reach_production(tmp_path: Path)
         retention_days=30,
         default_language="en",
     )
-    api = LocalBotApi(token=PREVIEW_TOKEN)
+    api = LocalBotApi()
     settings = preview_settings(production, api, tmp_path / "preview")
     defaults = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.retention_days == 30 and settings.default_language == "en"
@@ -558,3 +557,56 @@ async def test_acting_as_admin_gives_the_summary_and_a_downloadable_report(
     # A resident who types the same command gets the unknown-command answer.
     await client.call("api/message", {"user": 4343, "text": "/summary", "language_code": "sv"})
     await client.conversation_until(4343, "Det kommandot känner jag inte", since=0)
+
+
+OLD_FIXED_TOKEN = "100000:PREVIEW-LOCAL-ONLY"
+
+
+def test_the_bot_api_token_is_new_each_run(tmp_path: Path) -> None:
+    """Another web page could use a token everyone knows; each run makes one of its own."""
+    previews = [
+        Preview(make_settings(tmp_path), host="127.0.0.1", port=0, directory=tmp_path / "p") for _ in "ab"
+    ]
+    tokens = [preview.api.token for preview in previews]
+    assert tokens[0] != tokens[1] and OLD_FIXED_TOKEN not in tokens
+    for preview, token in zip(previews, tokens, strict=True):
+        assert re.fullmatch(r"[1-9][0-9]{9}:[A-Za-z0-9_-]{43}", token), token
+        settings = preview_settings(preview.base_settings, preview.api, tmp_path / "p")
+        assert settings.bot_token is not None and settings.bot_token.get_secret_value() == token
+
+
+async def test_another_page_cannot_put_a_message_in_the_chat(running: tuple[Preview, PageClient]) -> None:
+    """A page on another site POSTs a "simple" text/plain request straight to the built-in Bot API."""
+    preview, client = running
+    await client.call("api/message", {"user": 41, "text": "hej"})
+    markup = {"inline_keyboard": [[{"text": "Log in", "url": "https://evil.example/login"}]]}
+    phishing = json.dumps({"chat_id": 41, "text": "Your session expired", "reply_markup": markup}).encode()
+    for token in (preview.api.token, OLD_FIXED_TOKEN):
+        answer = await asyncio.to_thread(
+            raw_request,
+            f"{preview.api.base_url}{token}/sendMessage",
+            method="POST",
+            body=phishing,
+            headers={"Content-Type": "text/plain;charset=UTF-8", "Origin": "http://evil.example"},
+        )
+        assert answer.status in (401, 403), answer.body
+        assert answer.json()["ok"] is False
+    await asyncio.sleep(0.2)
+    texts = [
+        message["text"] for message in (await client.call("api/conversation?user=41&since=0"))["messages"]
+    ]
+    assert "Your session expired" not in texts
+
+
+async def test_a_lone_surrogate_is_refused_and_the_bot_keeps_answering(
+    running: tuple[Preview, PageClient],
+) -> None:
+    """Text that cannot be written as UTF-8 once wedged the bot's polling for everyone."""
+    preview, client = running
+    answer = await client_post(client, "api/message", {"user": 5, "text": "hej \ud800 x"})
+    assert answer.status == 400 and answer.json()["error"]
+    answer = await client_post(client, "api/press", {"user": 5, "message_id": 1, "data": "lang:\udfff"})
+    assert answer.status == 400 and "data" in answer.json()["error"]
+    assert await nothing_reached_the_bot(preview, 5)
+    await client.call("api/message", {"user": 5, "text": "/start", "language_code": "sv"})
+    await asyncio.wait_for(client.conversation_until(5, "Välj språk", since=0), timeout=30)

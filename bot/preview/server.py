@@ -34,7 +34,6 @@ from bot.preview.botapi import LocalBotApi, is_loopback
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_TOKEN = "100000:PREVIEW-LOCAL-ONLY"
 # The Telegram user id the page uses when "act as admin" is chosen.
 PREVIEW_ADMIN_ID = 1000
 DEFAULT_DIRECTORY = Path("data") / "preview"
@@ -90,12 +89,18 @@ def exposure_warning(host: str) -> str | None:
     )
 
 
+def new_bot_token() -> str:
+    """A Bot API token of Telegram's shape (bot id, colon, secret), new for each run: with a
+    token everyone knows, any web page could call the built-in Bot API."""
+    return f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(32)}"
+
+
 def preview_settings(base: Settings, api: LocalBotApi, directory: Path) -> Settings:
     """The deployment's survey, catalogues and rules with the preview's own token, Bot API,
     database, key and admin, and nothing that reaches production data or services (translation
     service, webhook, metrics endpoint)."""
     own: dict[str, Any] = {
-        "bot_token": SecretStr(PREVIEW_TOKEN),
+        "bot_token": SecretStr(api.token),
         "bot_api_base_url": api.base_url,
         "bot_api_base_file_url": api.base_file_url,
         "database_path": directory / "preview.sqlite3",
@@ -174,6 +179,14 @@ def _query_number(query: Mapping[str, str], name: str, *, default: int, low: int
     if not _DIGITS.fullmatch(raw):
         _refuse(web.HTTPBadRequest, f"{name} must be a whole number from {low} to {high}")
     return _whole_number(int(raw), name, low=low, high=high)
+
+
+def _utf8(text: str, name: str) -> bytes:
+    # A lone surrogate survives JSON but has no UTF-8 form: no update could carry it to the bot.
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        _refuse(web.HTTPBadRequest, f"{name} must be text that can be written as UTF-8")
 
 
 def _language_code(value: object) -> str | None:
@@ -340,6 +353,7 @@ class ChatPage:
         text = body.get("text")
         if not isinstance(text, str):
             _refuse(web.HTTPBadRequest, "text must be a string")
+        _utf8(text, "text")
         text = text.strip()
         if not text:
             _refuse(web.HTTPBadRequest, "empty message")
@@ -359,7 +373,7 @@ class ChatPage:
         user = self._user(body.get("user"))
         message_id = _whole_number(body.get("message_id"), "message_id", low=1, high=MAX_MESSAGE_ID)
         data = body.get("data", "")
-        if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+        if not isinstance(data, str) or len(_utf8(data, "data")) > MAX_CALLBACK_BYTES:
             _refuse(web.HTTPBadRequest, f"data must be a string of at most {MAX_CALLBACK_BYTES} bytes")
         language = _language_code(body.get("language_code"))
         try:
@@ -402,7 +416,7 @@ class Preview:
         self.host = host
         self.port = port
         self.directory = directory
-        self.api = LocalBotApi(token=PREVIEW_TOKEN)
+        self.api = LocalBotApi(token=new_bot_token())
         self.page = ChatPage(self.api, host=host)
         self._runner: web.AppRunner | None = None
         self._application: Application | None = None

@@ -11,7 +11,7 @@ Point python-telegram-bot at it with ``base_url=api.base_url`` and
 The parts, each a module of this package: `formatting` (parse modes, markup and length
 checks), `params` (decoding call parameters), `state` (chats, messages, files, updates),
 `methods` and `delivery` (the Bot API methods), `residents` (simulated users), `inspection`
-(what tests look at) and `server` (HTTP).
+(what tests look at), `server` (HTTP), `loopback` (who may call it) and `wire` (UTF-8 JSON).
 """
 
 from __future__ import annotations

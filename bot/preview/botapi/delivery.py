@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 from typing import Any
 
 import aiohttp
@@ -14,6 +13,7 @@ from bot.preview.botapi.errors import bad_request
 from bot.preview.botapi.loopback import is_loopback
 from bot.preview.botapi.params import Params, Upload, as_bool, as_int
 from bot.preview.botapi.state import BotApiState
+from bot.preview.botapi.wire import encode_json
 
 
 class UpdateDelivery(BotApiState):
@@ -78,7 +78,7 @@ class UpdateDelivery(BotApiState):
                     continue
                 update_id, update = self._updates[0]
                 try:
-                    async with session.post(url, data=json.dumps(update), headers=headers) as response:
+                    async with session.post(url, data=encode_json(update), headers=headers) as response:
                         self.webhook_statuses.append(response.status)
                         delivered = response.status == 200
                 except (aiohttp.ClientError, OSError):

@@ -11,22 +11,25 @@ from typing import Any, Self
 from aiohttp import web
 
 from bot.preview.botapi.errors import ApiError, bad_request, error_payload
+from bot.preview.botapi.loopback import host_header_names_loopback
 from bot.preview.botapi.params import JSON_PARAMS, Params, Upload, as_json_object, decode_value
 from bot.preview.botapi.state import BotApiState
+from bot.preview.botapi.wire import encode_json, has_unencodable_text
 
 _LOGGER = logging.getLogger(__name__)
 
 # Carries out one HTTP call and returns its answer (see HttpServer._answer_http).
 HttpAnswer = Callable[[], Awaitable[web.Response]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# The bodies a Bot API client sends. A web page can send text/plain (or no type) to any address
+# without the browser asking first; refusing it keeps other pages from calling methods.
+BODY_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "application/json"})
 
 
 def json_response(payload: dict[str, Any], status: int = 200) -> web.Response:
     """A Bot API answer; non-ASCII text stays readable, as in Telegram's own answers."""
-    return web.Response(
-        body=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-        status=status,
-        content_type="application/json",
-    )
+    return web.Response(body=encode_json(payload), status=status, content_type="application/json")
 
 
 def error_response(error: ApiError) -> web.Response:
@@ -42,7 +45,12 @@ async def read_params(request: web.Request) -> tuple[Params, dict[str, Upload]]:
         return params, uploads
     ctype = request.content_type
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (UnicodeDecodeError, LookupError):  # bytes that are not text in the declared charset
+            raise bad_request("strings must be encoded in UTF-8") from None
+        except ValueError:  # e.g. a multipart part without a name
+            raise bad_request("can't parse form data") from None
         for key, value in form.items():
             if isinstance(value, web.FileField):
                 uploads[key] = Upload(value.filename, value.content_type, value.file.read())
@@ -53,13 +61,33 @@ async def read_params(request: web.Request) -> tuple[Params, dict[str, Upload]]:
         if raw.strip():
             try:
                 body = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise bad_request("can't parse JSON body") from None
             if not isinstance(body, dict):
                 raise bad_request("JSON body must be an object")
             for key, value in body.items():
                 params[key] = as_json_object(value, key) if key in JSON_PARAMS else value
+    # JSON can carry a lone surrogate, which no answer or update could then be written with.
+    names = [upload.filename for upload in uploads.values()]
+    if has_unencodable_text(params) or has_unencodable_text(names):
+        raise bad_request("strings must be encoded in UTF-8")
     return params, uploads
+
+
+def refusal(request: web.Request, port: int) -> ApiError | None:
+    """Why a request cannot come from the bot's own HTTP client but from a web page, if it cannot.
+
+    The bot's client names the server by a loopback address and sends neither ``Origin`` nor
+    ``Sec-Fetch-Site``; a browser adds them to every request a page makes, and a page that
+    rebound its own name to 127.0.0.1 sends that name as Host.
+    """
+    if not host_header_names_loopback(request.headers.get("Host"), port):
+        return ApiError("Misdirected Request: this Bot API answers only at a loopback address", 421)
+    if "Origin" in request.headers or request.headers.get("Sec-Fetch-Site", "none") != "none":
+        return ApiError("Forbidden: requests from web pages are refused", 403)
+    if request.body_exists and request.content_type not in BODY_TYPES:
+        return ApiError("Unsupported Media Type: send parameters as a form or as JSON", 415)
+    return None
 
 
 class HttpServer(BotApiState):
@@ -89,7 +117,7 @@ class HttpServer(BotApiState):
         if self._updates:
             self._updates_available.set()
         # Uploads up to Telegram's 50 MB bot limit.
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app = web.Application(client_max_size=60 * 1024 * 1024, middlewares=[self._guard])
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         # access_log=None: no per-request logging; short shutdown so stop() never hangs.
@@ -124,6 +152,22 @@ class HttpServer(BotApiState):
 
     # ---------------------------------------------------------------- HTTP calls
 
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Only the bot's own client gets through; every error answers in the Bot API's shape."""
+        refused = refusal(request, self.port)
+        if refused is not None:
+            return error_response(refused)
+        try:
+            return await handler(request)
+        except web.HTTPException as error:
+            if error.status < 400:
+                raise
+            response = error_response(ApiError(error.reason, error.status))
+            if "Allow" in error.headers:  # 405 names the methods that would do
+                response.headers["Allow"] = error.headers["Allow"]
+            return response
+
     async def _handle_api(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return error_response(ApiError("Unauthorized", 401))
@@ -151,7 +195,7 @@ class HttpServer(BotApiState):
     async def _handle_file(self, request: web.Request) -> web.Response:
         stored = self._files_by_path.get(request.match_info["path"])
         if request.match_info["token"] != self.token or stored is None:
-            return web.Response(status=404, text="Not Found")
+            return error_response(ApiError("Not Found", 404))
         return web.Response(body=stored.data, content_type="application/octet-stream")
 
     async def dispatch(
