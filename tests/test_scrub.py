@@ -89,6 +89,8 @@ S_1990 = pnr("901261", "130")  # 1 December + 60
 S_1995 = pnr("950389", "772")  # 29 March + 60
 S_2000 = pnr("000671", "314")  # 11 June + 60
 S_1988 = pnr("880890", "026")  # 30 August + 60
+# Passes the date and Luhn checks, but written as a receipt's date and time on two lines.
+P_RECEIPT = pnr("240115", "100")
 
 VALID_IDS = [
     P_1985,
@@ -442,6 +444,62 @@ POSITIVE_CASES: list[Case] = [
         ("٠٧٠٧٧٧٨٨٩٩", TEL),
         (arabic(dash(P_1970)), PN),
     ),
+    # --- names after a sign-off or a name label ---------------------------------------------
+    C("sv", "Mvh Sara Ek 0701234567", ("Sara Ek", NAME), ("0701234567", TEL)),
+    C("sv", "Tack för hjälpen! Hälsningar, Sara Ek", ("Sara Ek", NAME)),
+    C("sv", "Med vänliga hälsningar\nLeyla Karimi", ("Leyla Karimi", NAME)),
+    C("sv", "Namn: Sara Ek, ring efter fem.", ("Sara Ek", NAME)),
+    C("sv", "Mitt namn: Sara Ek", ("Sara Ek", NAME)),
+    C("en", "Thanks for listening. Regards, John Smith", ("John Smith", NAME)),
+    C("en", "Best wishes, Amina Yusuf Warsame", ("Amina Yusuf Warsame", NAME)),
+    C("en", "Kind regards,\nMaria Garcia", ("Maria Garcia", NAME)),
+    C("sv", "Vänliga hälsningar / Anna Berg", ("Anna Berg", NAME)),
+    C("so", "Magacaygu waa Mohamed Abdi Warsame Farah, waxaan sugay.", ("Mohamed Abdi Warsame Farah", NAME)),
+    # --- the rest of a self-introduced name -------------------------------------------------
+    C("sv", "jag heter Ahmed ali", ("Ahmed ali", NAME)),
+    C("sv", "jag heter Ahmed ali och bor i Alby", ("Ahmed ali", NAME)),
+    C("sv", "jag heter Mohammed al-Hassan och kommer varje månad", ("Mohammed al-Hassan", NAME)),
+    C("en", "my name is Omar ibn Khalid, I came by bus", ("Omar ibn Khalid", NAME)),
+    C("sv", "Mitt namn är Maria de Souza och jag bor i Fittja.", ("Maria de Souza", NAME)),
+    C("sv", "Jag heter Ludwig van Berg.", ("Ludwig van Berg", NAME)),
+    C("sv", "Jag heter 'Ahmed Ali' och min mamma följer med.", ("Ahmed Ali", NAME)),
+    C("sv", 'Jag heter "Ahmed", jag behöver tolk.', ("Ahmed", NAME)),
+    C("sv", "Jag heter “ahmed ali” på riktigt.", ("ahmed ali", NAME)),
+    C("sv", "Jag heter A. Svensson och är pensionär.", ("A. Svensson", NAME)),
+    C("sv", "Jag heter Anna S. och jag väntade två timmar.", ("Anna S.", NAME)),
+    C("sv", "jag heter Ahmed och bor i Alby", ("Ahmed", NAME)),
+    C("sv", "Jag heter Anna bor i Tumba och har inget BankID.", ("Anna", NAME)),
+    # --- e-mail addresses with typos, and written out in full ---------------------------------
+    C("sv", "Mejla anna @ gmail . com om ni vill.", ("anna @ gmail . com", MAIL)),
+    C("sv", "Min mejl är anna@gmail .com", ("anna@gmail .com", MAIL)),
+    C("sv", "Skriv till anna@gmail,com tack.", ("anna@gmail,com", MAIL)),
+    C(
+        "sv",
+        "Skriv till anna punkt svensson snabel-a hotmail punkt com.",
+        ("anna punkt svensson snabel-a hotmail punkt com", MAIL),
+    ),
+    C("en", "Write to ali dot hassan at yahoo dot com.", ("ali dot hassan at yahoo dot com", MAIL)),
+    # --- personnummer split by two spaces, a line break or inside the serial ------------------
+    C("sv", f"pnr {P_1985[:6]}  {P_1985[6:]}", (f"{P_1985[:6]}  {P_1985[6:]}", PN)),
+    C("sv", f"pnr {P_1985[:6]}\n{P_1985[6:]}", (f"{P_1985[:6]}\n{P_1985[6:]}", PN)),
+    C(
+        "sv",
+        f"p-nr {P_1985[:6]}-{P_1985[6:8]} {P_1985[8:]}",
+        (f"{P_1985[:6]}-{P_1985[6:8]} {P_1985[8:]}", PN),
+    ),
+    # --- addresses with "nr" or without a space before the number ------------------------------
+    C("sv", "Jag bor på Hallundavägen nr 12.", ("Hallundavägen nr 12", ADR)),
+    C("sv", "Adress Kornvägen12, Norsborg.", ("Kornvägen12", ADR)),
+    C("sv", "Skicka till Kornvägen12B i stället.", ("Kornvägen12B", ADR)),
+    # --- a home on the same street as a public office is still a home ----------------------------
+    C("sv", "Jag bor på Hallunda torg 12, inte vid kontoret.", ("Hallunda torg 12", ADR)),
+    C("sv", "Hallunda torg 10 lgh 1203 är min adress.", ("Hallunda torg 10 lgh 1203", ADR)),
+    C("sv", "Vi bor på Liljeholmstorget 9.", ("Liljeholmstorget 9", ADR)),
+    C(
+        "sv",
+        "Ring Försäkringskassan på 0771-524 524 eller mig på 0701234567.",
+        ("0701234567", TEL),
+    ),
 ]
 
 NEGATIVE_CASES: list[Case] = [
@@ -542,6 +600,23 @@ NEGATIVE_CASES: list[Case] = [
     C("ar", "نادوا اسمي بصوت عالي بعد ساعة"),
     C("fa", "نام من را اشتباه نوشتند."),
     C("tr", "Adım adım ilerledik ama çok yavaştı."),
+    # public addresses and phone numbers of the service office, the agencies and the municipality
+    C("sv", "Nya kontoret ska ligga på Liljeholmstorget 7, det är för långt bort."),
+    C("sv", "Jag ringde Försäkringskassan 0771-524 524 tre gånger."),
+    C("sv", "Skatteverket 0771-567 567 och Pensionsmyndigheten 0771-776 776 svarade inte."),
+    C("sv", "Botkyrka kommun 08-530 610 00 kopplade mig vidare."),
+    C("sv", "Från utlandet ringde min bror +46 771 524 524."),
+    C("sv", "Ringde 112, sen 1177 och till sist polisen på 114 14."),
+    # closing words and name labels with no name after them; "och" after a first name
+    C("sv", "Hälsningar från en trött pensionär i Fittja."),
+    C("sv", "Mvh en orolig mamma"),
+    C("sv", "Med vänliga hälsningar, Botkyrka"),
+    C("sv", "Namn: vill inte uppge"),
+    C("en", "Best wishes to the staff in Hallunda."),
+    C("en", "Regards to everyone at the office."),
+    # "@" and a full stop in a sentence; a date and a time on two lines
+    C("sv", "Jag var @ kontoret. Se till att det finns tolk."),
+    C("sv", f"Kvitto {P_RECEIPT[:6]}\n{P_RECEIPT[6:]} står det på lappen."),
 ]
 
 ALL_CASES = POSITIVE_CASES + NEGATIVE_CASES
@@ -609,6 +684,77 @@ def test_persian_digits_outside_the_span_are_kept() -> None:
 def test_bare_ten_digits_with_leading_zero_need_a_keyword_to_be_personnummer() -> None:
     assert scrub(f"Ring {P_2005} i dag.") == "Ring [telefon] i dag."
     assert scrub(f"Personnummer {P_2005}.") == "Personnummer [personnummer]."
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "0771-524 524",
+        "0771 524 524",
+        "0771524524",
+        "+46 771 524 524",
+        "0046 771-524 524",
+        "0771-567 567",
+        "0771-776 776",
+        "08-530 610 00",
+        "+46 8 530 610 00",
+        "+46 (0)8-530 610 00",
+    ],
+)
+def test_public_numbers_of_the_agencies_stay_in_any_layout(number: str) -> None:
+    text = f"Jag ringde {number} i går."
+    assert scrub(text) == text
+
+
+def test_a_number_next_to_a_public_one_is_still_scrubbed() -> None:
+    assert scrub("Jag ringde 0771-524 525 i går.") == "Jag ringde [telefon] i går."
+    assert scrub("Jag ringde 08-530 610 01 i går.") == "Jag ringde [telefon] i går."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kontoret på Hallunda torg 10 var fullt.", "Kontoret på [adress] var fullt."),
+        (
+            "Kontoret på Liljeholmstorget 7 blir för långt bort.",
+            "Kontoret på Liljeholmstorget 7 blir för långt bort.",
+        ),
+        ("Jag bor på Hallunda torg 10B.", "Jag bor på [adress]."),
+        (
+            "Jag bor på Hallunda torg 10, 3 tr och hissen är trasig.",
+            "Jag bor på [adress] och hissen är trasig.",
+        ),
+        ("Jag bor på Hallunda torg 1.", "Jag bor på [adress]."),
+        ("Jag bor på Liljeholmstorget 17.", "Jag bor på [adress]."),
+    ],
+)
+def test_public_office_addresses_stay_and_homes_beside_them_do_not(text: str, expected: str) -> None:
+    assert scrub(text) == expected
+
+
+CLOSINGS = [
+    *("Mvh", "M.v.h.", "mvh", "VH", "Med vänliga hälsningar", "Med vänlig hälsning", "Hälsningar"),
+    *("Vänliga hälsningar", "Bästa hälsningar", "Varma hälsningar", "Många hälsningar", "Kind regards"),
+    *("Best regards", "Warm regards", "Regards", "Best wishes", "Yours sincerely", "Yours faithfully"),
+    *("Yours truly", "Sincerely", "Ystävällisin terveisin", "Terveisin", "Saygılarımla", "Pozdrawiam"),
+    *("Saludos", "Atentamente", "С уважением"),
+]
+NAME_LABELS = [
+    *("Namn", "Mitt namn", "Förnamn", "Efternamn", "Tilltalsnamn", "Fullständigt namn", "Name", "My name"),
+    *("Full name", "First name", "Last name", "Family name", "Surname", "Nimi", "Имя", "Фамилия", "Nombre"),
+]
+
+
+@pytest.mark.parametrize("closing", CLOSINGS)
+def test_a_signature_after_any_closing_word_is_scrubbed(closing: str) -> None:
+    assert scrub(f"Tack för hjälpen.\n{closing},\nSara Ek") == f"Tack för hjälpen.\n{closing},\n[namn]"
+    assert scrub(f"{closing} Sara Ek") == f"{closing} [namn]"
+
+
+@pytest.mark.parametrize("label", NAME_LABELS)
+def test_a_name_after_any_name_label_is_scrubbed(label: str) -> None:
+    assert scrub(f"{label}: Sara Ek") == f"{label}: [namn]"
+    assert scrub(f"{label} Sara Ek") == f"{label} Sara Ek"  # without the colon it is no label
 
 
 def test_case_keyword_is_kept_and_only_the_code_is_replaced() -> None:
