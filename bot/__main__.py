@@ -1,15 +1,19 @@
-"""Command line: ``python -m bot`` runs the bot; ``python -m bot export`` writes the data."""
+"""Command line: ``python -m bot`` runs the bot; ``python -m bot export`` writes the pseudonymised data."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
+from typing import IO
 
 from bot.admin.demo import NotSyntheticError, fill
-from bot.admin.export import write_csv, write_jsonl
+from bot.admin.export import Exported, ExportFormat
+from bot.admin.quotes import MAX_QUOTE_CHARS, QuoteReview, UnknownQuote, UnusableText
 from bot.app import StartupError, build_application, load_tagger, load_translations, open_services
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n.catalogue import CatalogueError, Translations
@@ -20,6 +24,7 @@ from bot.privacy.retention import purge
 from bot.survey.definition import SurveyError, load_survey
 from bot.telegram.webhook import run_webhook
 from storage import Database, Repository
+from storage.database import PRIVATE_FILE_MODE
 from storage.migrations import MIGRATIONS
 
 logger = logging.getLogger("bot")
@@ -33,11 +38,34 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot with long polling (the default)")
-    export = commands.add_parser("export", help="write all anonymised responses")
+    export = commands.add_parser(
+        "export",
+        help="write the pseudonymised responses, one row each, on this server",
+        description=(
+            "Writes every consented response, one row each, dates to the day. The rows carry a "
+            "running number, not the resident's pseudonym, but they are pseudonymised, not anonymised: "
+            "answers and stories together could point to a person, so the files are personal data. "
+            "Keep them on the municipality's systems; never send them through a chat service. The "
+            "stories are left out unless --stories names a file for them, so the answers file can be "
+            "shared more widely than the stories."
+        ),
+    )
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     export.add_argument(
-        "--bom", action="store_true", help="start a CSV with a UTF-8 byte order mark (for Excel)"
+        "--out",
+        type=Path,
+        help="answers file to write, readable by its owner only (default: standard output)",
+    )
+    export.add_argument(
+        "--stories",
+        type=Path,
+        help=(
+            "also write the stories (text, language, voice note length) to this separate file, in the "
+            "same format, keyed by the answers file's row number; share it with fewer people"
+        ),
+    )
+    export.add_argument(
+        "--bom", action="store_true", help="start each CSV with a UTF-8 byte order mark (for Excel)"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
     commands.add_parser(
@@ -68,6 +96,26 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True, help="file to write (.docx or .md)")
     report.add_argument("--format", choices=("docx", "md"), help="default: from the file name, else docx")
     report.add_argument("--database", type=Path, help="report on this database instead of DATABASE_PATH")
+    quotes = commands.add_parser(
+        "quotes",
+        help="review stories before they may be quoted in the report",
+        description=(
+            "A story is quoted in the report only after it has been approved here or with /quotes in "
+            'the chat, in its own words or in edited ones. Decisions are recorded with the actor "cli".'
+        ),
+    )
+    on_database = argparse.ArgumentParser(add_help=False)
+    on_database.add_argument("--database", type=Path, help="use this database instead of DATABASE_PATH")
+    quote_commands = quotes.add_subparsers(dest="quote_command", required=True)
+    waiting = quote_commands.add_parser(
+        "list", parents=[on_database], help="stories waiting for review, each with its id"
+    )
+    waiting.add_argument("--limit", type=int, default=20, help="how many to list (default 20)")
+    approve = quote_commands.add_parser("approve", parents=[on_database], help="let the report quote a story")
+    approve.add_argument("id", help="the id shown by `quotes list`")
+    approve.add_argument("--text", help="the words to quote instead, e.g. with a name taken out")
+    reject = quote_commands.add_parser("reject", parents=[on_database], help="never quote this story")
+    reject.add_argument("id", help="the id shown by `quotes list`")
     demo = commands.add_parser(
         "demo-data", help="fill a separate database with synthetic responses, to preview the report"
     )
@@ -102,18 +150,29 @@ def run_bot(settings: Settings) -> None:
         loop.close()
 
 
-async def _export(settings: Settings, fmt: str, out: Path | None, bom: bool) -> int:
+def _private_file_descriptor(path: Path) -> int:
+    """A file for personal data, readable by its owner alone whatever the umask, even if an
+    earlier run left it readable by others."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    os.fchmod(descriptor, PRIVATE_FILE_MODE)
+    return descriptor
+
+
+def _private_text_file(path: Path) -> IO[str]:
+    return os.fdopen(_private_file_descriptor(path), "w", encoding="utf-8", newline="")
+
+
+async def _export(
+    settings: Settings, fmt: ExportFormat, out: Path | None, stories: Path | None, bom: bool
+) -> Exported:
+    if stories is not None and out is not None and stories.resolve() == out.resolve():
+        raise ConfigError("--stories must name another file than --out")
     services = await open_services(settings)
     try:
-        repository = services.surveys.repository
-        handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
-        try:
-            if fmt == "csv":
-                return await write_csv(repository, services.survey, handle, bom=bom)
-            return await write_jsonl(repository, services.survey, handle)
-        finally:
-            if out:
-                handle.close()
+        with ExitStack() as files:
+            answers = files.enter_context(_private_text_file(out)) if out else sys.stdout
+            told = files.enter_context(_private_text_file(stories)) if stories else None
+            return await services.admin.export("cli", answers, stories=told, fmt=fmt, bom=bom)
     finally:
         await services.database.close()
 
@@ -157,8 +216,36 @@ async def _report(settings: Settings, out: Path, fmt: str) -> str:
         document = await services.admin.report("cli", fmt)  # type: ignore[arg-type]
     finally:
         await services.database.close()
-    out.write_bytes(document.content)
+    # The report holds quotes from residents' stories: private until staff publish it.
+    with os.fdopen(_private_file_descriptor(out), "wb") as file:
+        file.write(document.content)
     return f"report on {document.count} responses written to {out}"
+
+
+async def _quotes(settings: Settings, arguments: argparse.Namespace) -> str:
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database at {settings.database_path}")
+    services = await open_services(settings)
+    try:
+        review = QuoteReview(services.admin.evidence)
+        if arguments.quote_command == "list":
+            await review.open("cli")
+            for quote in await review.waiting(limit=max(arguments.limit, 1)):
+                print(f"{quote.id}  {', '.join(quote.themes)}  ({quote.language or '?'})")
+                print("    " + quote.text.replace("\n", "\n    "))
+            counts = await review.counts()
+            return f"{counts.waiting} waiting, {counts.approved} approved, {counts.rejected} rejected"
+        if arguments.quote_command == "approve":
+            await review.approve("cli", arguments.id, arguments.text)
+            return f"approved {arguments.id}"
+        await review.reject("cli", arguments.id)
+        return f"rejected {arguments.id}"
+    except UnknownQuote:
+        raise ConfigError(f"no story that can be quoted has the id {arguments.id!r}") from None
+    except UnusableText:
+        raise ConfigError(f"--text must have 1 to {MAX_QUOTE_CHARS} characters") from None
+    finally:
+        await services.database.close()
 
 
 async def _demo_data(settings: Settings, count: int) -> str:
@@ -192,8 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, secrets, fmt=settings.log_format)
     try:
         if arguments.command == "export":
-            count = asyncio.run(_export(settings, arguments.format, arguments.out, arguments.bom))
-            print(f"exported {count} responses", file=sys.stderr)
+            exported = asyncio.run(
+                _export(settings, arguments.format, arguments.out, arguments.stories, arguments.bom)
+            )
+            apart = f", {exported.stories} stories to {arguments.stories}" if arguments.stories else ""
+            print(f"exported {exported.responses} responses{apart}", file=sys.stderr)
         elif arguments.command == "preview":
             asyncio.run(
                 run_preview(
@@ -211,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         elif arguments.command == "report":
             fmt = arguments.format or ("md" if arguments.out.suffix.lower() == ".md" else "docx")
             print(asyncio.run(_report(settings, arguments.out, fmt)), file=sys.stderr)
+        elif arguments.command == "quotes":
+            print(asyncio.run(_quotes(settings, arguments)), file=sys.stderr)
         elif arguments.command == "demo-data":
             try:
                 print(asyncio.run(_demo_data(settings, arguments.responses)), file=sys.stderr)

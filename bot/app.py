@@ -20,7 +20,7 @@ from bot.language.detection import detect
 from bot.metrics import metrics_app
 from bot.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from bot.privacy.retention import purge_daily
-from bot.privacy.scrub import scrub
+from bot.privacy.scrub import scrub, scrub_quote
 from bot.report.evidence import EvidenceService, Labels
 from bot.report.quote_translation import provider_from_settings
 from bot.report.themes import TAGGING_QUALITY_FILE, ThemeListError, ThemeTagger
@@ -70,7 +70,7 @@ async def open_services(settings: Settings) -> Services:
         survey,
         Labels(survey=translations.translator("sv"), admin=admin_strings),
         tagger,
-        scrub=scrub,
+        scrub=scrub_quote,
         quote_translator=quote_translator,
         tagging_quality=settings.locales_dir / "themes" / TAGGING_QUALITY_FILE,
     )

@@ -47,9 +47,12 @@ def register(application: Application) -> None:
         "stats": admin.stats,
         "export": admin.export,
         "report": admin.report,
+        "quotes": admin.quotes,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))
+    # An admin's decisions on quotes; to anyone else these buttons are as unknown as any other.
+    application.add_handler(CallbackQueryHandler(admin.on_quote_button, pattern=r"^qr:"))
     # Button presses outside a private chat are turned away inside the handler.
     application.add_handler(CallbackQueryHandler(resident.on_button))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.COMMAND, resident.on_unknown_command))
@@ -60,4 +63,8 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.VOICE, resident.on_voice))
     application.add_handler(MessageHandler(EDITED_MESSAGE, resident.on_edited))
     application.add_handler(MessageHandler(NEW_MESSAGE, resident.on_other_message))
+    # Before everything else: an admin's message that is a quote's new words, after Redigera.
+    # It stops there; every other message passes on to the handlers above.
+    typed = NEW_MESSAGE & filters.TEXT & ~filters.COMMAND & ~filters.FORWARDED
+    application.add_handler(MessageHandler(typed, admin.on_quote_text), group=-1)
     application.add_error_handler(on_error)

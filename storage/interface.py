@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol, runtime_checkable
 
-from storage.models import Answer, AnswerCount, ExportRow, Response, Stage, Story, Totals
+from storage.models import Answer, AnswerCount, ExportRow, QuoteCandidate, Response, Stage, Story, Totals
 
 
 @runtime_checkable
@@ -102,9 +102,32 @@ class EvidenceSource(Protocol):
 
     async def theme_counts(self, survey_id: str) -> dict[str, int]: ...
 
-    async def quote_candidates(
-        self, survey_id: str, theme: str, *, limit: int, min_length: int = 40, max_length: int = 400
-    ) -> list[tuple[str, str]]: ...
+    async def approved_quotes(self, survey_id: str, theme: str, *, limit: int) -> list[tuple[str, str]]:
+        """(approved text, language) of a theme's stories that a person approved for quoting."""
+
+    async def quotes_to_review(
+        self,
+        survey_id: str,
+        *,
+        limit: int,
+        skip: Sequence[int] = (),
+        min_length: int = 40,
+        max_length: int = 400,
+    ) -> list[QuoteCandidate]: ...
+
+    async def quote_candidate(
+        self, survey_id: str, response_id: int, *, min_length: int = 40, max_length: int = 400
+    ) -> QuoteCandidate | None: ...
+
+    async def review_quote(
+        self, response_id: int, *, text: str | None, actor: str, now: str, action: str, detail: str
+    ) -> None:
+        """Approve (``text`` given) or reject a quote, with its audit record, in one transaction."""
+
+    async def quote_review_counts(
+        self, survey_id: str, *, min_length: int = 40, max_length: int = 400
+    ) -> tuple[int, int, int]:
+        """Quotable stories approved, rejected and not yet reviewed."""
 
     async def stories_to_tag(self, version: str, *, limit: int) -> list[tuple[int, str, str | None]]: ...
 
@@ -115,3 +138,6 @@ class EvidenceSource(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
 
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    async def meta_or_set(self, key: str, value: str) -> str:
+        """The stored value of ``key``; ``value`` is stored first if there is none."""

@@ -81,4 +81,31 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX answers_by_question ON answers (question_id, option_codes, skipped, response_id)",
         ],
     ),
+    (
+        "0003_quote_reviews",
+        [
+            # A person's decision on quoting a story in the report: approved (with the text to
+            # print, perhaps edited) or rejected; by whom (a pseudonym, or "cli") and when. Erased
+            # with the response, like the story itself.
+            """
+            CREATE TABLE quote_reviews (
+                response_id INTEGER PRIMARY KEY REFERENCES responses (id) ON DELETE CASCADE,
+                status TEXT NOT NULL CHECK (status IN ('approved', 'rejected')),
+                text TEXT,
+                reviewed_at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                CHECK ((status = 'approved') = (text IS NOT NULL))
+            )
+            """,
+            # A decision was about the words reviewed: if the story is stored again with other
+            # words, it waits for a new review.
+            """
+            CREATE TRIGGER quote_reviews_outdated AFTER UPDATE OF text ON stories
+            WHEN OLD.text IS NOT NEW.text
+            BEGIN
+                DELETE FROM quote_reviews WHERE response_id = NEW.response_id;
+            END
+            """,
+        ],
+    ),
 ]

@@ -94,3 +94,13 @@ class NewResponse:
     answers: tuple[tuple[str, tuple[str, ...], bool], ...]
     story: tuple[str, str] | None = None  # (text, language)
     story_themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteCandidate:
+    """A written story that may be quoted: its text as stored, language and themes."""
+
+    response_id: int
+    text: str
+    language: str  # "" when not known
+    themes: tuple[str, ...]

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 
 from storage.database import Database
-from storage.models import Answer, AnswerCount, ExportRow, NewResponse, Response, Stage, Story, Totals
+from storage.models import (
+    Answer,
+    AnswerCount,
+    ExportRow,
+    NewResponse,
+    QuoteCandidate,
+    Response,
+    Stage,
+    Story,
+    Totals,
+)
 
 CODE_SEPARATOR = ";"
 
@@ -274,6 +285,23 @@ _COUNTED = "r.survey_id = ? AND r.consented_at IS NOT NULL"
 _GROUP_OF = "CASE WHEN g.skipped = 0 THEN g.option_codes ELSE '' END"
 
 
+# A story that may be quoted: written, of a quotable length, with a theme, from a consented
+# response; parameters survey id, shortest and longest length.
+_QUOTABLE = (
+    f"{_COUNTED} AND s.text IS NOT NULL AND length(s.text) BETWEEN ? AND ? "
+    "AND EXISTS (SELECT 1 FROM story_themes t WHERE t.response_id = s.response_id)"
+)
+_QUOTABLE_SELECT = (
+    "SELECT s.response_id, s.text, COALESCE(s.language, '') AS language, "
+    "(SELECT group_concat(t.theme, ';') FROM story_themes t WHERE t.response_id = s.response_id) AS themes "
+    f"FROM stories s JOIN responses r ON r.id = s.response_id WHERE {_QUOTABLE}"
+)
+
+
+def _quote_candidate(row: sqlite3.Row) -> QuoteCandidate:
+    return QuoteCandidate(row["response_id"], row["text"], row["language"], _split(row["themes"] or ""))
+
+
 class EvidenceQueries:
     """Aggregates for admins, computed by SQLite: only counts and a few quotes leave the
     database, never every row."""
@@ -411,19 +439,78 @@ class EvidenceQueries:
         )
         return {row["theme"]: int(row["n"]) for row in rows}
 
-    async def quote_candidates(
-        self, survey_id: str, theme: str, *, limit: int, min_length: int = 40, max_length: int = 400
-    ) -> list[tuple[str, str]]:
-        """Stories with a theme, as (text, language), in an order that is fixed but unrelated
-        to when they were given."""
+    async def approved_quotes(self, survey_id: str, theme: str, *, limit: int) -> list[tuple[str, str]]:
+        """A theme's quotes that a person approved, as (approved text, language), in an order that
+        is fixed but unrelated to when the stories were given."""
         rows = await self.database.fetchall(
-            "SELECT s.text, COALESCE(s.language, '') AS language FROM story_themes t "
+            "SELECT q.text, COALESCE(s.language, '') AS language FROM story_themes t "
             "JOIN stories s ON s.response_id = t.response_id JOIN responses r ON r.id = t.response_id "
-            f"WHERE {_COUNTED} AND t.theme = ? AND length(s.text) BETWEEN ? AND ? "
-            "ORDER BY (s.response_id * 2654435761) % 4294967291 LIMIT ?",
-            (survey_id, theme, min_length, max_length, limit),
+            "JOIN quote_reviews q ON q.response_id = t.response_id "
+            f"WHERE {_COUNTED} AND t.theme = ? AND q.status = 'approved' "
+            "ORDER BY (t.response_id * 2654435761) % 4294967291 LIMIT ?",
+            (survey_id, theme, limit),
         )
         return [(row["text"], row["language"]) for row in rows]
+
+    async def quotes_to_review(
+        self,
+        survey_id: str,
+        *,
+        limit: int,
+        skip: Sequence[int] = (),
+        min_length: int = 40,
+        max_length: int = 400,
+    ) -> list[QuoteCandidate]:
+        """Stories that could be quoted and have no review yet, in the quotes' fixed order;
+        ``skip`` leaves out stories the admin passed over for now."""
+        rows = await self.database.fetchall(
+            f"{_QUOTABLE_SELECT} AND NOT EXISTS (SELECT 1 FROM quote_reviews q "
+            "WHERE q.response_id = s.response_id) "
+            "AND s.response_id NOT IN (SELECT value FROM json_each(?)) "
+            "ORDER BY (s.response_id * 2654435761) % 4294967291 LIMIT ?",
+            (survey_id, min_length, max_length, json.dumps(list(skip)), limit),
+        )
+        return [_quote_candidate(row) for row in rows]
+
+    async def quote_candidate(
+        self, survey_id: str, response_id: int, *, min_length: int = 40, max_length: int = 400
+    ) -> QuoteCandidate | None:
+        """One story that could be quoted, reviewed or not; None if it cannot be quoted."""
+        row = await self.database.fetchone(
+            f"{_QUOTABLE_SELECT} AND s.response_id = ?", (survey_id, min_length, max_length, response_id)
+        )
+        return _quote_candidate(row) if row else None
+
+    async def review_quote(
+        self, response_id: int, *, text: str | None, actor: str, now: str, action: str, detail: str
+    ) -> None:
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO quote_reviews (response_id, status, text, reviewed_at, actor) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id) DO UPDATE SET "
+                "status = excluded.status, text = excluded.text, reviewed_at = excluded.reviewed_at, "
+                "actor = excluded.actor",
+                (response_id, "rejected" if text is None else "approved", text, now, actor),
+            )
+            await connection.execute(
+                "INSERT INTO admin_audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                (now, actor, action, detail),
+            )
+
+    async def quote_review_counts(
+        self, survey_id: str, *, min_length: int = 40, max_length: int = 400
+    ) -> tuple[int, int, int]:
+        row = await self.database.fetchone(
+            "SELECT COUNT(CASE WHEN q.status = 'approved' THEN 1 END) AS approved, "
+            "COUNT(CASE WHEN q.status = 'rejected' THEN 1 END) AS rejected, "
+            "COUNT(CASE WHEN q.status IS NULL THEN 1 END) AS waiting "
+            "FROM stories s JOIN responses r ON r.id = s.response_id "
+            "LEFT JOIN quote_reviews q ON q.response_id = s.response_id "
+            f"WHERE {_QUOTABLE}",
+            (survey_id, min_length, max_length),
+        )
+        assert row is not None
+        return int(row["approved"]), int(row["rejected"]), int(row["waiting"])
 
     async def stories_to_tag(self, version: str, *, limit: int) -> list[tuple[int, str, str | None]]:
         """Written stories whose themes were found by other keyword lists than ``version``."""
@@ -463,6 +550,16 @@ class EvidenceQueries:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    async def meta_or_set(self, key: str, value: str) -> str:
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value)
+            )
+            cursor = await connection.execute("SELECT value FROM meta WHERE key = ?", (key,))
+            row = await cursor.fetchone()
+        assert row is not None
+        return str(row[0])
 
 
 async def import_responses(

@@ -3,7 +3,6 @@ recorded, and that small groups stay hidden."""
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import sqlite3
@@ -12,7 +11,6 @@ from pathlib import Path
 import docx
 import pytest
 
-from bot.admin.export import columns
 from bot.config import Settings
 from tests.support import Harness, Resident, make_settings
 from tests.test_survey_flow import answer_all, begin
@@ -111,20 +109,17 @@ async def test_stats_answers_mistakes_politely(harness: Harness) -> None:
     assert audit(harness) == []
 
 
-async def test_export_is_a_csv_for_excel_with_the_cli_columns(harness: Harness) -> None:
-    await residents_answer(harness, ["sv", "so"])
+async def test_export_in_chat_sends_no_data_and_points_to_the_server(harness: Harness) -> None:
+    await residents_answer(harness, ["sv", "so"], story="Bussen till Liljeholmen tar en timme.")
     admin = harness.resident(ADMIN, "sv")
     await admin.command("export")
-    message = admin.last()
-    assert message["kind"] == "document"
-    assert message["document"]["file_name"].startswith("svar-")
-    data: bytes = message["document"]["data"]
-    assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert list(rows[0]) == columns(harness.services.survey)
-    assert sorted(row["language"] for row in rows) == ["so", "sv"]
-    assert "2" in message["caption"]
-    assert [row["action"] for row in audit(harness)] == ["export"]
+    # Row-level answers and stories are personal data: they never travel through the chat.
+    assert not any(m["document"] for m in admin.messages())
+    text = admin.last_text()
+    assert "python -m bot export" in text and "personuppgifter" in text and "--stories" in text
+    assert "Bussen" not in text
+    # Nothing left the database, so there is nothing to put on the record.
+    assert audit(harness) == []
 
 
 async def test_report_is_a_word_document_and_audited(harness: Harness) -> None:
@@ -150,6 +145,7 @@ async def test_admin_help_lists_admin_commands_only_for_admins(harness: Harness)
     admin = harness.resident(ADMIN, "sv")
     await admin.command("help")
     assert "/summary" in admin.last_text()
+    assert "/export" not in admin.last_text()
     outsider = harness.resident(OUTSIDER, "sv")
     await outsider.command("help")
     assert not any("/summary" in (m["text"] or "") for m in outsider.messages())
@@ -178,7 +174,8 @@ async def test_only_admins_menus_list_admin_commands(harness: Harness) -> None:
     await _announce_commands(harness.application)
     bot = harness.application.bot
     staff = [command.command for command in await bot.get_my_commands(scope=BotCommandScopeChat(ADMIN))]
-    assert {"summary", "stats", "export", "report", "start"} <= set(staff)
+    assert {"summary", "stats", "report", "start"} <= set(staff)
+    assert "export" not in staff, "the row-level export is made on the server, not offered in chat"
     for language in (None, "en", "ar"):
         everyone = [command.command for command in await bot.get_my_commands(language_code=language)]
         assert everyone and "summary" not in everyone

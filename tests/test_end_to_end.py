@@ -58,6 +58,8 @@ async def test_one_resident_through_the_real_process_then_export(tmp_path: Path)
         "csv",
         "--out",
         str(out),
+        "--stories",
+        str(tmp_path / "stories.csv"),
         cwd=tmp_path,
         env=env,
         stderr=asyncio.subprocess.PIPE,
@@ -70,5 +72,8 @@ async def test_one_resident_through_the_real_process_then_export(tmp_path: Path)
     row = rows[0]
     assert row["state"] == "completed" and row["language"] == "sv"
     assert row["agencies"] == "fk" and row["frequency"] == "weekly" and row["age"] == "under_25"
-    assert row["story_text"] == "Jag behöver tolk. Ring [telefon]."
+    assert row["story"] == "text" and "tolk" not in out.read_text(encoding="utf-8")
+    with (tmp_path / "stories.csv").open(encoding="utf-8", newline="") as handle:
+        (story,) = list(csv.DictReader(handle))
+    assert story["response"] == row["response"] and story["story_text"] == "Jag behöver tolk. Ring [telefon]."
     assert "respondent" not in row and not any("5001" in value for value in row.values())

@@ -14,6 +14,7 @@ import pytest
 from bench.themes import LABELLED, load_labelled, quality
 from bot.admin.demo import NotSyntheticError, fill
 from bot.admin.export import export_text
+from bot.admin.quotes import QuoteReview
 from bot.app import open_services
 from bot.config import Settings
 from bot.report.evidence import EvidenceService
@@ -92,6 +93,13 @@ async def test_quotes_are_scrubbed_nameable_and_translated(filled: Settings) -> 
             service.tagger,
             quote_translator=LibreTranslateProvider(fake.url, None, 5.0),
         )
+        # Nothing is quoted until a person has approved it; then only what was approved.
+        assert not [quote for theme in (await translating.evidence()).themes for quote in theme.quotes]
+        review = QuoteReview(service)
+        waiting = await review.waiting(limit=10_000)
+        for quote in waiting[::2]:
+            await review.approve("cli", quote.id)
+        approved = {quote.text for quote in waiting[::2]}
         evidence = await translating.evidence()
     finally:
         await services.database.close()
@@ -110,6 +118,7 @@ async def test_quotes_are_scrubbed_nameable_and_translated(filled: Settings) -> 
         else:
             assert quote.translation == f"[sv] {quote.text}"
     assert len({quote.text for quote in quotes}) == len(quotes)
+    assert {quote.text for quote in quotes} <= approved
     assert evidence.translation_provider == "LibreTranslate"
 
 
@@ -149,15 +158,19 @@ def test_demo_data_and_report_from_the_command_line(tmp_path: Path) -> None:
     assert filled.returncode == 0, filled.stderr
     assert "added 300 synthetic responses" in filled.stderr
     out = tmp_path / "rapport.md"
+    out.write_text("an earlier copy, readable by others")
+    out.chmod(0o644)
     made = run_bot_command(tmp_path, "report", "--database", str(database), "--out", str(out))
     assert made.returncode == 0, made.stderr
+    # The report quotes residents: readable by its owner only, until staff publish it.
+    assert out.stat().st_mode & 0o777 == 0o600
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# SYNTETISKA TESTDATA")
     assert "Antal svarande: 300." in text
     docx_out = tmp_path / "rapport.docx"
     made = run_bot_command(tmp_path, "report", "--database", str(database), "--out", str(docx_out))
     assert made.returncode == 0, made.stderr
-    assert docx_out.read_bytes()[:2] == b"PK"
+    assert docx_out.read_bytes()[:2] == b"PK" and docx_out.stat().st_mode & 0o777 == 0o600
     missing = run_bot_command(
         tmp_path, "report", "--database", str(tmp_path / "none.sqlite3"), "--out", str(out)
     )

@@ -106,7 +106,7 @@ async def test_survey_in_swedish_and_arabic_through_the_page(tmp_path: Path) -> 
     assert (ARTIFACTS / "preview-ar.png").stat().st_size > 10_000
 
 
-async def test_the_admin_downloads_the_export_through_the_page(tmp_path: Path) -> None:
+async def test_the_admin_downloads_the_report_through_the_page(tmp_path: Path) -> None:
     """The download carries the page's token: the page fetches it and hands it over as a file."""
     preview = Preview(make_settings(tmp_path), host="127.0.0.1", port=0, directory=tmp_path / "preview")
     await preview.start()
@@ -119,17 +119,17 @@ async def test_the_admin_downloads_the_export_through_the_page(tmp_path: Path) -
                 await page.goto(preview.url)
                 await page.select_option("#role", "admin")
                 await page.locator("#who", has_text=str(PREVIEW_ADMIN_ID)).wait_for()
-                await page.fill("#text", "/export")
+                await page.fill("#text", "/report")
                 await page.click("#composer button")
                 button = page.locator(".bubble button.download").last
                 await button.wait_for(timeout=15_000)
                 async with page.expect_download() as download_info:
                     await button.click()
                 download = await download_info.value
-                assert download.suggested_filename.endswith(".csv")
-                saved = tmp_path / "saved.csv"
+                assert download.suggested_filename.endswith(".docx")
+                saved = tmp_path / "saved.docx"
                 await download.save_as(saved)
-                assert saved.read_bytes().lstrip(b"\xef\xbb\xbf").startswith(b"response")
+                assert saved.read_bytes().startswith(b"PK")  # a Word document is a zip file
             finally:
                 await browser.close()
     finally:

@@ -284,6 +284,17 @@ def test_word_report_content(strings: Translator) -> None:
     assert_neutral(text)
 
 
+def test_a_theme_without_approved_quotes_says_they_await_review(strings: Translator) -> None:
+    first, *others = themes()
+    report = replace(evidence(), themes=(replace(first, quotes=()), *others))
+    text = docx_text(docx.Document(io.BytesIO(render_docx(report, strings))))
+    # Once, for the shown theme without quotes; the hidden theme says why it shows none.
+    assert text.count("Inga citat visas för temat ännu.") == 1
+    assert text.count("granskade och godkända av en handläggare") == 1
+    assert "Inga citat visas för temat ännu." in render_markdown(report, strings)
+    assert_neutral(text)
+
+
 def test_word_report_charts_and_right_to_left_quotes(strings: Translator) -> None:
     document = docx.Document(io.BytesIO(render_docx(evidence(), strings)))
     assert len(document.inline_shapes) == 3 + 1  # one per question and the themes

@@ -86,7 +86,7 @@ async def test_full_survey_in_swedish(harness: Harness) -> None:
     consent = resident.last_text()
     for fragment in (
         "Botkyrka kommun",
-        "Vi vet inte vem du är",
+        "en pseudonym",
         "365 dagar",
         "minst 5 personer",
         "/delete",

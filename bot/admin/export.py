@@ -1,22 +1,36 @@
-"""Anonymised export of all responses: one row per response, one column per question."""
+"""Pseudonymised export of the responses, written on the server by ``python -m bot export``.
+
+One row per consented response, one column per question. Rows carry a running number instead of
+the resident's pseudonym, but they are still personal data: a rare combination of answers, or a
+story, can point to a person. So dates are cut to the day, and the stories go to a file of their
+own, joined to the answers by the same running number: the answers can then be shared with more
+people than the stories. The file never goes through a chat service.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
-from typing import IO
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Literal
 
 from bot.privacy.text import clean_text
+from bot.report.evidence import MUNICIPALITY_TIME
 from bot.survey.definition import QuestionKind, Survey
 from storage.interface import ResponseStore
-from storage.models import ExportRow
+from storage.models import ExportRow, Story
+
+ExportFormat = Literal["csv", "jsonl"]
+Record = dict[str, object]
 
 CODE_JOINER = ";"
 # A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
 # return, may shift it into one): a story such as =HYPERLINK(...) would run in the admin's Excel.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+STORY_COLUMNS = ["response", "story_language", "story_text", "story_voice_seconds"]
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -29,7 +43,19 @@ def spreadsheet_safe(value: object) -> object:
     return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
 
 
+def municipal_day(stamp: str | None) -> str:
+    """The calendar day in Botkyrka of a stored UTC time. A time to the second could be matched
+    against who was seen at the office or online when; the day is enough for any analysis."""
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(MUNICIPALITY_TIME).date().isoformat()
+
+
 def columns(survey: Survey) -> list[str]:
+    """The answers file's columns: no story text and no story language, only whether there is one."""
     head = [
         "response",
         "survey_id",
@@ -37,18 +63,25 @@ def columns(survey: Survey) -> list[str]:
         "language",
         "state",
         "consent_version",
-        "started_at",
-        "consented_at",
-        "completed_at",
+        "started_on",
+        "consented_on",
+        "completed_on",
     ]
     questions = [q.id for q in survey.questions if q.kind is not QuestionKind.FREE_TEXT]
-    story = ["story_text", "story_language", "story_voice_seconds"]
-    return head + questions + story
+    return [*head, *questions, "story"]
 
 
-def _record(survey: Survey, row: ExportRow, number: int) -> dict[str, object]:
+def _story_kind(story: Story | None) -> str:
+    if story is None:
+        return ""
+    if story.text:
+        return "text"
+    return "voice" if story.voice_file_id else ""
+
+
+def _answers_record(survey: Survey, row: ExportRow, number: int) -> Record:
     response = row.response
-    record: dict[str, object] = {
+    record: Record = {
         # A running number, not the database id, so exports reveal nothing about start order
         # across deletions and cannot be joined to other tables.
         "response": number,
@@ -57,9 +90,9 @@ def _record(survey: Survey, row: ExportRow, number: int) -> dict[str, object]:
         "language": response.language or "",
         "state": "completed" if response.completed_at else "started",
         "consent_version": response.consent_version or "",
-        "started_at": response.started_at,
-        "consented_at": response.consented_at or "",
-        "completed_at": response.completed_at or "",
+        "started_on": municipal_day(response.started_at),
+        "consented_on": municipal_day(response.consented_at),
+        "completed_on": municipal_day(response.completed_at),
     }
     for question in survey.questions:
         if question.kind is QuestionKind.FREE_TEXT:
@@ -71,47 +104,85 @@ def _record(survey: Survey, row: ExportRow, number: int) -> dict[str, object]:
             record[question.id] = "skipped"
         else:
             record[question.id] = CODE_JOINER.join(answer.option_codes)
-    story = row.story
-    record["story_text"] = (story.text or "") if story else ""
-    record["story_language"] = (story.language or "") if story else ""
-    record["story_voice_seconds"] = story.voice_duration if story and story.voice_file_id else ""
+    record["story"] = _story_kind(row.story)
     return record
 
 
-async def records(repository: ResponseStore, survey: Survey) -> AsyncIterator[dict[str, object]]:
-    """Consented responses only: before agreement nothing counts as an answer."""
+def _story_record(story: Story, number: int) -> Record:
+    return {
+        "response": number,
+        "story_language": story.language or "",
+        "story_text": story.text or "",
+        "story_voice_seconds": story.voice_duration if story.voice_file_id else "",
+    }
+
+
+async def _rows(repository: ResponseStore, survey: Survey) -> AsyncIterator[tuple[int, ExportRow]]:
+    """Consented responses only, numbered 1, 2, ...: before agreement nothing counts as an answer."""
     number = 0
     async for row in repository.export_rows(survey.id):
         if row.response.consented_at is None:
             continue
         number += 1
-        yield _record(survey, row, number)
+        yield number, row
 
 
-async def write_csv(repository: ResponseStore, survey: Survey, out: IO[str], *, bom: bool = False) -> int:
+def _writer(out: IO[str], fmt: ExportFormat, fieldnames: list[str], *, bom: bool) -> Callable[[Record], None]:
+    if fmt == "jsonl":
+
+        def write_line(record: Record) -> None:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+        return write_line
     if bom:
         out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns(survey), lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\r\n")
     writer.writeheader()
-    count = 0
-    async for record in records(repository, survey):
+
+    def write_row(record: Record) -> None:
         writer.writerow({column: spreadsheet_safe(value) for column, value in record.items()})
-        count += 1
-    return count
+
+    return write_row
 
 
-async def write_jsonl(repository: ResponseStore, survey: Survey, out: IO[str]) -> int:
-    count = 0
-    async for record in records(repository, survey):
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
-    return count
+@dataclass(frozen=True)
+class Exported:
+    responses: int
+    stories: int  # written to the stories file; 0 without one
 
 
-async def export_text(repository: ResponseStore, survey: Survey, fmt: str) -> str:
-    buffer = io.StringIO()
-    if fmt == "csv":
-        await write_csv(repository, survey, buffer)
-    else:
-        await write_jsonl(repository, survey, buffer)
-    return buffer.getvalue()
+async def write_export(
+    repository: ResponseStore,
+    survey: Survey,
+    answers: IO[str],
+    *,
+    stories: IO[str] | None = None,
+    fmt: ExportFormat = "csv",
+    bom: bool = False,
+) -> Exported:
+    """The answers to ``answers`` and, only if ``stories`` is given, each text story or voice
+    note to it under the same running number. Every CSV cell passes through spreadsheet_safe."""
+    write_answers = _writer(answers, fmt, columns(survey), bom=bom)
+    write_story = _writer(stories, fmt, STORY_COLUMNS, bom=bom) if stories is not None else None
+    responses = told = 0
+    async for number, row in _rows(repository, survey):
+        write_answers(_answers_record(survey, row, number))
+        responses += 1
+        if write_story is not None and row.story is not None and _story_kind(row.story):
+            write_story(_story_record(row.story, number))
+            told += 1
+    return Exported(responses, told)
+
+
+async def export_texts(repository: ResponseStore, survey: Survey, fmt: ExportFormat) -> tuple[str, str]:
+    """The answers file and the stories file, as text."""
+    answers, stories = io.StringIO(), io.StringIO()
+    await write_export(repository, survey, answers, stories=stories, fmt=fmt)
+    return answers.getvalue(), stories.getvalue()
+
+
+async def export_text(repository: ResponseStore, survey: Survey, fmt: ExportFormat) -> str:
+    """The answers file alone, as text."""
+    answers = io.StringIO()
+    await write_export(repository, survey, answers, fmt=fmt)
+    return answers.getvalue()

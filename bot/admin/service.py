@@ -4,12 +4,11 @@ record. Handlers and the command line both go through here."""
 from __future__ import annotations
 
 import asyncio
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import IO, Literal
 
-from bot.admin.export import write_csv
+from bot.admin.export import Exported, ExportFormat, write_export
 from bot.i18n.catalogue import Translator
 from bot.report.evidence import MUNICIPALITY_TIME, EvidenceService
 from bot.report.figures import CrossTable, Distribution, Evidence
@@ -62,12 +61,23 @@ class AdminService:
         )
         return result
 
-    async def export_csv(self, actor: str) -> Document:
-        buffer = io.StringIO()
-        count = await write_csv(self._repository, self.evidence.survey, buffer, bom=True)
-        await self.evidence.record(actor, "export", f"{count} responses")
-        made = self._stamp()
-        return Document(f"svar-{made}.csv", buffer.getvalue().encode("utf-8"), made, count)
+    async def export(
+        self,
+        actor: str,
+        answers: IO[str],
+        *,
+        stories: IO[str] | None = None,
+        fmt: ExportFormat = "csv",
+        bom: bool = False,
+    ) -> Exported:
+        """The pseudonymised row-level export, on the record like every other use of the data.
+        Only the server's command line calls this: the rows never go through a chat."""
+        exported = await write_export(
+            self._repository, self.evidence.survey, answers, stories=stories, fmt=fmt, bom=bom
+        )
+        apart = f"{exported.stories} stories apart" if stories is not None else "no stories"
+        await self.evidence.record(actor, "export", f"{exported.responses} responses, {apart}, {fmt}")
+        return exported
 
     async def report(self, actor: str, fmt: ReportFormat = "docx") -> Document:
         from bot.report.document import render_docx, render_markdown

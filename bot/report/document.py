@@ -370,6 +370,9 @@ def _theme(theme: Theme, strings: Translator) -> list[_Block]:
     if theme.quotes:
         blocks.append(_Text(strings("report.theme.quotes")))
         blocks += [_quote(quote, strings) for quote in theme.quotes]
+    else:
+        # Quotes appear only once a person has approved them (``bot.admin.quotes``).
+        blocks.append(_Text(strings("report.theme.awaiting_review")))
     return blocks
 
 

@@ -118,6 +118,7 @@ class EvidenceService:
         labels: Labels,
         tagger: ThemeTagger,
         *,
+        # What a story goes through to be shown as a quote: ``scrub_quote`` in the bot.
         scrub: Callable[[str], str] = lambda text: text,
         quote_translator: QuoteTranslator | None = None,
         tagging_quality: Path | None = None,
@@ -384,8 +385,9 @@ class EvidenceService:
             count = protect_split(counts.get(theme, 0), written)
             quotes: tuple[Quote, ...] = ()
             if count:
-                candidates = await self.queries.quote_candidates(self.survey.id, theme, limit=40)
-                quotes = tuple(self._pick_quotes(candidates, nameable, used))
+                # Only what a person approved for quoting, in the words they approved.
+                approved = await self.queries.approved_quotes(self.survey.id, theme, limit=40)
+                quotes = tuple(self._pick_quotes(approved, nameable, used))
             chosen[theme] = quotes
         translations = await self._translate([quote for quotes in chosen.values() for quote in quotes])
         themes = []
@@ -416,9 +418,9 @@ class EvidenceService:
             for text, language in candidates:
                 if len(picked) == QUOTES_PER_THEME:
                     return picked
-                # Stored stories were scrubbed when given; scrubbing again applies any rule
-                # added since.
-                clean = self._scrub(text)
+                # Approved quotes were scrubbed when reviewed; scrubbing again applies any rule
+                # added since, and catches what an edit may have brought back.
+                clean = self.clean_quote(text)
                 if clean in used or language not in nameable:
                     continue
                 if prefer_new_language and language in languages:
@@ -427,6 +429,10 @@ class EvidenceService:
                 languages.add(language)
                 picked.append(Quote(clean, language, self.labels.language(language)))
         return picked
+
+    def clean_quote(self, text: str) -> str:
+        """A story's text as a quote may show it (``scrub`` given at construction)."""
+        return self._scrub(text)
 
     async def _translate(self, quotes: Sequence[Quote]) -> dict[str, str]:
         if self._quote_translator is None:

@@ -122,7 +122,7 @@ def consent(t: Translator, retention_days: int, contact: str) -> Reply:
         [
             t("consent.title"),
             t("consent.who"),
-            t("consent.anonymous"),
+            t("consent.stored"),
             t.plural("consent.retention", retention_days),
             t("consent.access", min_group=disclosure.MINIMUM),
             t("consent.rights"),
