@@ -46,6 +46,7 @@ from bot.survey.callbacks import MAX_CALLBACK_BYTES
 from storage.models import NewResponse
 from storage.repository import import_responses
 from tests.support import Harness, close_harness, make_settings, open_harness, run_bot_command
+from tests.test_scrub_holdout import significant, spans
 from tests.test_secure_delete import assert_nowhere, assert_somewhere, unique_marker
 from tests.test_survey_flow import answer_all, begin
 
@@ -88,37 +89,23 @@ def holdout_rows() -> list[tuple[int, str, str]]:
     return rows
 
 
-def spans(text: str, marked: str) -> list[tuple[str, int, int]] | None:
-    """The spans of ``text`` that ``marked`` replaced by markers, or None if they do not align."""
-    pieces = MARKER.split(marked)
-    literals, kinds = pieces[0::2], pieces[1::2]
-    match = re.fullmatch("(.+?)".join(re.escape(literal) for literal in literals), text, re.DOTALL)
-    if match is None:
-        return None
-    return [(kind, match.start(i + 1), match.end(i + 1)) for i, kind in enumerate(kinds)]
-
-
-def letters(text: str, start: int, end: int) -> set[int]:
-    return {i for i in range(start, end) if text[i].isalnum()}
-
-
 def score(scrubber: Callable[[str], str], rows: list[tuple[int, str, str]]) -> dict[str, Tally]:
     tallies = {kind: Tally() for kind in KINDS}
     for line, text, expected in rows:
-        gold, predicted = spans(text, expected), spans(text, scrubber(text))
+        gold, predicted = spans(text, expected, MARKER), spans(text, scrubber(text), MARKER)
         assert gold is not None, f"line {line}: expected does not align"
         assert predicted is not None, f"line {line}: the text changed outside the markers"
         for kind, tally in tallies.items():
-            gold_letters = {i for k, s, e in gold if k == kind for i in letters(text, s, e)}
-            marked_letters = {i for k, s, e in predicted if k == kind for i in letters(text, s, e)}
+            gold_letters = {i for k, s, e in gold if k == kind for i in significant(text, s, e)}
+            marked_letters = {i for k, s, e in predicted if k == kind for i in significant(text, s, e)}
             for k, start, end in gold:
                 if k == kind:
                     tally.gold += 1
-                    tally.found += letters(text, start, end) <= marked_letters
+                    tally.found += significant(text, start, end) <= marked_letters
             for k, start, end in predicted:
                 if k == kind:
                     tally.predicted += 1
-                    tally.correct += letters(text, start, end) <= gold_letters
+                    tally.correct += significant(text, start, end) <= gold_letters
     return tallies
 
 

@@ -120,9 +120,9 @@ def cases() -> tuple[Case, ...]:
     return tuple(Case(line, text, expected, scrub(text)) for line, text, expected in read_rows())
 
 
-def spans(text: str, marked: str) -> list[Span] | None:
+def spans(text: str, marked: str, marker: re.Pattern[str] = MARKER) -> list[Span] | None:
     """The spans of `text` that `marked` replaced by markers, or None if they do not align."""
-    pieces = MARKER.split(marked)
+    pieces = marker.split(marked)
     literals, kinds = pieces[0::2], pieces[1::2]
     match = re.fullmatch("(.+?)".join(re.escape(literal) for literal in literals), text, re.DOTALL)
     if match is None:
