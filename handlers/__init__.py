@@ -53,6 +53,8 @@ def register(application: Application) -> None:
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))
     # An admin's decisions on quotes; to anyone else these buttons are as unknown as any other.
     application.add_handler(CallbackQueryHandler(admin.on_quote_button, pattern=r"^qr:"))
+    # The buttons under /stats, the same way.
+    application.add_handler(CallbackQueryHandler(admin.on_stats_button, pattern=r"^st:"))
     # Button presses outside a private chat are turned away inside the handler.
     application.add_handler(CallbackQueryHandler(resident.on_button))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.COMMAND, resident.on_unknown_command))

@@ -95,6 +95,10 @@ async def stats(update: Update, context: BotContext) -> None:
     questions = ", ".join(service.evidence.question_ids)
     groupings = ", ".join(service.evidence.groupings)
     words = [word.lower() for word in (context.args or []) if word.lower() not in ("by", "efter")]
+    if not words and not context.args:
+        # No figures are read for the list, so there is nothing to audit until a question is chosen.
+        await send(update, context, _stats_menu(context))
+        return
     if not words or len(words) > 2:
         await send(update, context, Reply(t("admin.stats.usage", questions=questions, groupings=groupings)))
         return
@@ -116,6 +120,47 @@ async def stats(update: Update, context: BotContext) -> None:
         await send(update, context, admin_views.cross_table(t, result))
     else:
         await send(update, context, admin_views.distribution(t, result))
+
+
+def _stats_menu(context: BotContext) -> Reply:
+    evidence = context.services.admin.evidence
+    titles = [evidence.labels.question(question) for question in evidence.question_ids]
+    return admin_views.stats_menu(context.services.admin_strings, titles)
+
+
+@admins_only("stats", otherwise=resident.on_button)
+async def on_stats_button(update: Update, context: BotContext) -> None:
+    """A button under /stats: the message turns into the list of questions, one question's figures
+    or its breakdown. Figures are read, and audited, exactly as for the typed command."""
+    t = context.services.admin_strings
+    service = context.services.admin
+    assert update.callback_query is not None
+    press = admin_views.parse_stats_data(update.callback_query.data)
+    questions = service.evidence.question_ids
+    if press is not None and press.question_index is None:
+        await answer_query(update)
+        await edit_or_send(update, context, _stats_menu(context))
+        return
+    if press is None or press.question_index is None or press.question_index >= len(questions):
+        # A malformed press, or one from before the survey changed, opens the list afresh.
+        await answer_query(update, t("admin.stats.old_button"))
+        await edit_or_send(update, context, _stats_menu(context))
+        return
+    index = press.question_index
+    question = questions[index]
+    try:
+        result = await service.stats(_actor(update, context), question, press.grouping)
+    except (UnknownQuestion, UnknownGrouping):
+        await answer_query(update, t("admin.stats.old_button"))
+        await edit_or_send(update, context, _stats_menu(context))
+        return
+    await answer_query(update)
+    if isinstance(result, CrossTable):
+        await edit_or_send(update, context, admin_views.stats_breakdown(t, index, result))
+    else:
+        # A question is not broken down by itself (the area question by area).
+        groupings = [grouping for grouping in service.evidence.groupings if grouping != question]
+        await edit_or_send(update, context, admin_views.stats_question(t, index, result, groupings))
 
 
 @admins_only("export")

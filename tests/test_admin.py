@@ -7,12 +7,14 @@ import io
 import logging
 import sqlite3
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 import docx
 import pytest
 
 from bot.config import Settings
-from tests.support import Harness, Resident, make_settings
+from tests.support import Harness, Resident, buttons_of, make_settings
 from tests.test_survey_flow import answer_all, begin
 
 ADMIN = 9000
@@ -99,7 +101,7 @@ async def test_stats_for_one_question_and_broken_down(harness: Harness) -> None:
 
 async def test_stats_answers_mistakes_politely(harness: Harness) -> None:
     admin = harness.resident(ADMIN, "sv")
-    await command_with(admin, "stats", "")
+    await command_with(admin, "stats", "online by area extra")
     assert "Skriv /stats och en fråga" in admin.last_text()
     await command_with(admin, "stats", "shoesize")
     assert "Det finns ingen fråga som heter ”shoesize”" in admin.last_text()
@@ -222,3 +224,141 @@ async def test_admin_figures_go_only_to_the_admins_own_private_chat(
     admin = harness.resident(ADMIN, "sv")
     await admin.command("summary")
     assert [row["action"] for row in audit(harness)] == ["summary"]
+
+
+# -- /stats as buttons ---------------------------------------------------------------------------
+
+
+def button_labels(message: dict[str, Any]) -> dict[str, str]:
+    """Callback data to label, for every button under a message."""
+    markup = message.get("reply_markup") or {}
+    return {
+        button["callback_data"]: button["text"] for row in markup.get("inline_keyboard", []) for button in row
+    }
+
+
+def data_for(message: dict[str, Any], label: str) -> str:
+    labels = button_labels(message)
+    matches = [data for data, text in labels.items() if text == label]
+    assert matches, f"no button {label!r} among {list(labels.values())}"
+    return matches[0]
+
+
+def message(resident: Resident, message_id: int) -> dict[str, Any]:
+    """The message as it reads now, after any edits."""
+    return next(m for m in resident.messages() if m["message_id"] == message_id)
+
+
+def swedish_titles(harness: Harness) -> list[str]:
+    evidence = harness.services.admin.evidence
+    return [evidence.labels.question(question) for question in evidence.question_ids]
+
+
+async def test_stats_alone_offers_every_question_as_a_button(harness: Harness) -> None:
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("stats")
+    menu = admin.last()
+    assert menu["text"] == "Välj en fråga"
+    titles = swedish_titles(harness)
+    assert "Hur ofta har du varit på servicekontoret i Hallunda det senaste året?" in titles
+    assert list(button_labels(menu).values()) == titles
+    assert all(len(data.encode()) <= 64 and data.startswith("st:") for data in buttons_of(menu))
+    # Only the list: no figures were read, so nothing is audited yet.
+    assert audit(harness) == []
+
+
+async def test_stats_buttons_turn_the_same_message_into_figures_and_back(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 5 + ["en"] * 5)
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("stats")
+    menu = admin.last()
+    await command_with(admin, "stats", "frequency")
+    typed_figures = admin.last_text()
+
+    title = "Hur ofta har du varit på servicekontoret i Hallunda det senaste året?"
+    await admin.press_in(menu["message_id"], data_for(menu, title))
+    shown = message(admin, menu["message_id"])
+    assert shown["text"] == typed_figures, "the same figures as /stats frequency"
+    assert "Bas: 10 som besvarade frågan" in shown["text"]
+    labels = list(button_labels(shown).values())
+    assert labels == ["efter språk", "efter område", "efter åldersgrupp", "« Alla frågor"]
+
+    await admin.press_in(menu["message_id"], data_for(shown, "efter språk"))
+    shown = message(admin, menu["message_id"])
+    assert "Uppdelat efter språk:" in shown["text"]
+    assert "▸ svenska (5)" in shown["text"] and "▸ engelska (5)" in shown["text"]
+    assert list(button_labels(shown).values()) == ["« Frågan", "« Alla frågor"]
+
+    await admin.press_in(menu["message_id"], data_for(shown, "« Frågan"))
+    shown = message(admin, menu["message_id"])
+    assert shown["text"] == typed_figures
+
+    await admin.press_in(menu["message_id"], data_for(shown, "« Alla frågor"))
+    shown = message(admin, menu["message_id"])
+    assert shown["text"] == "Välj en fråga"
+    assert list(button_labels(shown).values()) == swedish_titles(harness)
+    # Every press edited the one message: besides it, only the typed command's answer was sent.
+    assert len([m for m in admin.messages() if m["message_id"] >= menu["message_id"]]) == 2
+
+    details = [row["detail"] for row in audit(harness)]
+    assert details == ["frequency", "frequency", "frequency by language", "frequency"]
+
+
+async def test_stats_question_is_not_offered_broken_down_by_itself(harness: Harness) -> None:
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("stats")
+    menu = admin.last()
+    index = harness.services.admin.evidence.question_ids.index("area")
+    await admin.press_in(menu["message_id"], f"st:q:{index}")
+    shown = message(admin, menu["message_id"])
+    assert list(button_labels(shown).values()) == ["efter språk", "efter åldersgrupp", "« Alla frågor"]
+
+
+async def test_stats_button_with_a_long_view_still_answers(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 5)
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("stats")
+    menu = admin.last()
+    # Labels as long as a translator might make them: the breakdown no longer fits one message.
+    strings = harness.services.admin_strings
+    original = strings.__class__.__call__
+
+    def verbose(self: Any, key: str, **values: Any) -> str:
+        text = original(self, key, **values)
+        return text * 60 if key == "admin.hidden_note" else text
+
+    with patch.object(strings.__class__, "__call__", verbose):
+        await admin.press_in(menu["message_id"], "st:b:0:area")
+    sent = [m for m in admin.messages() if m["message_id"] > menu["message_id"]]
+    assert sent, "a view too long to edit in is sent as new messages"
+    assert "Uppdelat efter område:" in sent[0]["text"]
+    assert all(len(m["text"]) <= 4096 for m in sent)
+    assert list(button_labels(sent[-1]).values()) == ["« Frågan", "« Alla frågor"]
+
+
+async def test_forged_stats_button_from_a_non_admin_reveals_nothing(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 6)
+    outsider = harness.resident(OUTSIDER, "sv")
+    await outsider.command("start")
+    start = outsider.last()
+    await harness.api.press(OUTSIDER, start["message_id"], "nonsense:1")
+    await harness.deliver()
+    unknown_button = [m["text"] for m in outsider.messages()]
+    for data in ("st:m", "st:q:0", "st:b:0:area", "st:b:0:language"):
+        await harness.api.press(OUTSIDER, start["message_id"], data)
+        await harness.deliver()
+    texts = [m["text"] or "" for m in outsider.messages()]
+    # Each forged press is answered as the unknown button was: the resident's current step again.
+    assert texts[len(unknown_button) :] == unknown_button[-1:] * 4
+    assert not any("Bas:" in text or "Uppdelat" in text or "Välj en fråga" in text for text in texts)
+    assert audit(harness) == []
+
+
+async def test_old_or_malformed_stats_button_shows_the_list_again(harness: Harness) -> None:
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("stats")
+    menu = admin.last()
+    for data in ("st:q:999", "st:b:0:shoesize", "st:q:x", "st:b:0"):
+        await admin.press_in(menu["message_id"], data)
+        assert message(admin, menu["message_id"])["text"] == "Välj en fråga"
+    assert audit(harness) == []
