@@ -261,23 +261,28 @@ async def write_then_die(path: str, respondent: str, marker: str, erase: str) ->
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-@pytest.mark.parametrize("erase", [True, False], ids=["erased", "kept"])
-def test_erased_data_is_gone_even_if_the_process_is_killed_right_after(tmp_path: Path, erase: bool) -> None:
-    database = tmp_path / "data" / "feedback.sqlite3"
-    marker = unique_marker()
-    pseudonym = Pseudonymizer(PSEUDONYM_KEY.encode())(8106)
+def die_after_writing(database: Path, pseudonym: str, marker: str, erase: str) -> None:
+    """Run ``write_then_die`` in a child process and check that it was killed, not closed."""
     script = (
         "import asyncio, sys; from tests.test_secure_delete import write_then_die; "
         "asyncio.run(write_then_die(*sys.argv[1:]))"
     )
     child = subprocess.run(
-        [sys.executable, "-c", script, str(database), pseudonym, marker, "erase" if erase else "keep"],
+        [sys.executable, "-c", script, str(database), pseudonym, marker, erase],
         cwd=PROJECT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr
+
+
+@pytest.mark.parametrize("erase", [True, False], ids=["erased", "kept"])
+def test_erased_data_is_gone_even_if_the_process_is_killed_right_after(tmp_path: Path, erase: bool) -> None:
+    database = tmp_path / "data" / "feedback.sqlite3"
+    marker = unique_marker()
+    pseudonym = Pseudonymizer(PSEUDONYM_KEY.encode())(8106)
+    die_after_writing(database, pseudonym, marker, "erase" if erase else "keep")
     assert database.with_name(database.name + "-wal").exists(), "killed before close: the log is left"
     if erase:
         assert_nowhere(database, marker.encode(), *stored_forms(pseudonym))
@@ -294,18 +299,7 @@ async def test_erased_data_left_in_the_log_by_a_killed_bot_is_gone_once_it_start
     database = tmp_path / "data" / "feedback.sqlite3"
     marker = unique_marker()
     pseudonym = Pseudonymizer(PSEUDONYM_KEY.encode())(8107)
-    script = (
-        "import asyncio, sys; from tests.test_secure_delete import write_then_die; "
-        "asyncio.run(write_then_die(*sys.argv[1:]))"
-    )
-    child = subprocess.run(
-        [sys.executable, "-c", script, str(database), pseudonym, marker, "erase_while_read"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert child.returncode == -signal.SIGKILL, child.stderr
+    die_after_writing(database, pseudonym, marker, "erase_while_read")
     assert_somewhere(database, marker.encode())  # the situation this test is about
     restarted = Database(database)
     await restarted.connect()
