@@ -148,6 +148,28 @@ class BotApiMethods(BotApiState):
     async def _api_setChatMenuButton(self, params: Params, uploads: dict[str, Upload]) -> Any:
         return True
 
+    def _outgoing_message(
+        self,
+        chat: Chat,
+        content: dict[str, Any],
+        reply_to: dict[str, Any] | None,
+        markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """A new message from the bot in ``chat``, as Telegram returns it."""
+        message: dict[str, Any] = {
+            "message_id": chat.take_message_id(),
+            "from": self.bot_user,
+            "chat": chat.chat,
+            "date": now(),
+            **content,
+        }
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if markup is not None and "inline_keyboard" in markup:
+            # Telegram only echoes inline keyboards back on the Message.
+            message["reply_markup"] = markup
+        return message
+
     async def _api_sendMessage(self, params: Params, uploads: dict[str, Upload]) -> Any:
         chat_id, chat = self._chat_for_bot(params)
         parse_mode = params.get("parse_mode") or None
@@ -155,21 +177,10 @@ class BotApiMethods(BotApiState):
         plain = checked_text(raw_text, parse_mode)
         markup = self._markup_param(params)
         reply_to = self._reply_to(chat, params)
-        message: dict[str, Any] = {
-            "message_id": chat.take_message_id(),
-            "from": self.bot_user,
-            "chat": chat.chat,
-            "date": now(),
-            "text": plain,
-        }
-        if reply_to is not None:
-            message["reply_to_message"] = reply_to
+        message = self._outgoing_message(chat, {"text": plain}, reply_to, markup)
         if params.get("link_preview_options") not in (None, ""):
             options = as_json_object(params["link_preview_options"], "link_preview_options")
             message["link_preview_options"] = options
-        if markup is not None and "inline_keyboard" in markup:
-            # Telegram only echoes inline keyboards back on the Message.
-            message["reply_markup"] = markup
         stored = StoredMessage(
             message=message,
             outgoing=True,
@@ -285,19 +296,10 @@ class BotApiMethods(BotApiState):
         plain_caption = checked_text(caption, parse_mode, caption=True) if caption else None
         markup = self._markup_param(params)
         reply_to = self._reply_to(chat, params)
-        message: dict[str, Any] = {
-            "message_id": chat.take_message_id(),
-            "from": self.bot_user,
-            "chat": chat.chat,
-            "date": now(),
-            "document": stored_file.document(),
-        }
+        content: dict[str, Any] = {"document": stored_file.document()}
         if plain_caption:
-            message["caption"] = plain_caption
-        if reply_to is not None:
-            message["reply_to_message"] = reply_to
-        if markup is not None and "inline_keyboard" in markup:
-            message["reply_markup"] = markup
+            content["caption"] = plain_caption
+        message = self._outgoing_message(chat, content, reply_to, markup)
         stored = StoredMessage(
             message=message, outgoing=True, parse_mode=parse_mode, markup=markup, file=stored_file
         )
