@@ -21,6 +21,8 @@ from bot.i18n.coverage import report as coverage_report
 from bot.logs import configure_logging
 from bot.preview.server import DEFAULT_DIRECTORY, run_preview
 from bot.privacy.retention import purge
+from bot.release.service import NotEnoughNew
+from bot.report.evidence import NoRelease
 from bot.survey.definition import SurveyError, load_survey
 from bot.telegram.webhook import run_webhook
 from storage import Database, Repository
@@ -92,6 +94,22 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "translations", help="per language: messages translated, marked unreviewed, and missing"
     )
+    release = commands.add_parser(
+        "release",
+        help="make the protected release of the figures and write it as release.json and CSV files",
+        description=(
+            "Counts the completed responses into the release's tables, hides every count of 1 to 4 "
+            "and whatever else would let one be worked out (checked by an integer-programming attack "
+            "on all tables together and on the release before), stores it as the one that /summary, "
+            "/stats and the report show, and writes release.json and one CSV per table into --out. "
+            "A new release is made only when RELEASE_MIN_NEW responses were completed since the last "
+            "one; otherwise the latest is written again."
+        ),
+    )
+    release.add_argument(
+        "--out", type=Path, required=True, help="directory for release.json and the CSV files"
+    )
+    release.add_argument("--database", type=Path, help="use this database instead of DATABASE_PATH")
     report = commands.add_parser("report", help="the Swedish report for the consultation response")
     report.add_argument("--out", type=Path, required=True, help="file to write (.docx or .md)")
     report.add_argument("--format", choices=("docx", "md"), help="default: from the file name, else docx")
@@ -214,12 +232,45 @@ async def _report(settings: Settings, out: Path, fmt: str) -> str:
     services = await open_services(settings)
     try:
         document = await services.admin.report("cli", fmt)  # type: ignore[arg-type]
+    except NoRelease as waiting:
+        raise ConfigError(
+            f"no release yet (about {waiting.completed} responses completed, {waiting.needed} needed): "
+            "make one with `python -m bot release --out DIR`"
+        ) from None
     finally:
         await services.database.close()
     # The report holds quotes from residents' stories: private until staff publish it.
     with os.fdopen(_private_file_descriptor(out), "wb") as file:
         file.write(document.content)
     return f"report on {document.count} responses written to {out}"
+
+
+async def _release(settings: Settings, out: Path) -> str:
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database at {settings.database_path}")
+    services = await open_services(settings)
+    try:
+        releases = services.admin.evidence.releases
+        try:
+            await services.admin.evidence.retag()
+            release = await releases.make()
+            made = f"made a new release of {release.completed} completed responses"
+        except NotEnoughNew as waiting:
+            latest = await releases.latest()
+            if latest is None:
+                raise ConfigError(
+                    f"no release yet: {waiting.new} responses completed, {waiting.needed} needed"
+                ) from None
+            release = latest
+            made = (
+                f"only {waiting.new} responses completed since the release of {release.made_at} "
+                f"({waiting.needed} needed): wrote that one again"
+            )
+        await services.admin.evidence.record("cli", "release", release.made_at)
+    finally:
+        await services.database.close()
+    written = release.write(out)
+    return f"{made}; {len(written)} files in {out}"
 
 
 async def _quotes(settings: Settings, arguments: argparse.Namespace) -> str:
@@ -301,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         elif arguments.command == "report":
             fmt = arguments.format or ("md" if arguments.out.suffix.lower() == ".md" else "docx")
             print(asyncio.run(_report(settings, arguments.out, fmt)), file=sys.stderr)
+        elif arguments.command == "release":
+            print(asyncio.run(_release(settings, arguments.out)), file=sys.stderr)
         elif arguments.command == "quotes":
             print(asyncio.run(_quotes(settings, arguments)), file=sys.stderr)
         elif arguments.command == "demo-data":

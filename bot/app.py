@@ -21,9 +21,10 @@ from bot.metrics import metrics_app
 from bot.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from bot.privacy.retention import purge_daily
 from bot.privacy.scrub import scrub, scrub_quote
+from bot.release.service import ReleaseService, release_regularly
 from bot.report.evidence import EvidenceService, Labels
 from bot.report.quote_translation import provider_from_settings
-from bot.report.themes import TAGGING_QUALITY_FILE, ThemeListError, ThemeTagger
+from bot.report.themes import TAGGING_QUALITY_FILE, THEMES, ThemeListError, ThemeTagger
 from bot.survey.definition import Survey, load_survey
 from bot.survey.service import SurveyService
 from bot.telegram.flood import FloodGuard
@@ -65,11 +66,14 @@ async def open_services(settings: Settings) -> Services:
         settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None,
     )
     repository = Repository(database)
+    queries = EvidenceQueries(database)
+    releases = ReleaseService(queries, survey, THEMES, min_new=settings.release_min_new)
     evidence = EvidenceService(
-        EvidenceQueries(database),
+        queries,
         survey,
         Labels(survey=translations.translator("sv"), admin=admin_strings),
         tagger,
+        releases,
         scrub=scrub_quote,
         quote_translator=quote_translator,
         tagging_quality=settings.locales_dir / "themes" / TAGGING_QUALITY_FILE,
@@ -156,6 +160,7 @@ def command_menu_languages(translations: Translations) -> dict[str | None, str]:
 
 
 PURGE_TASK_KEY = "retention_task"
+RELEASE_TASK_KEY = "release_task"
 METRICS_RUNNER_KEY = "metrics_runner"
 
 
@@ -170,6 +175,10 @@ async def _on_start(application: Application) -> None:
     application.bot_data[PURGE_TASK_KEY] = asyncio.create_task(
         purge_daily(services.surveys.repository, services.settings), name="retention"
     )
+    application.bot_data[RELEASE_TASK_KEY] = asyncio.create_task(
+        release_regularly(services.admin.evidence.make_release, services.settings.release_check_hours * 3600),
+        name="release",
+    )
     if services.settings.metrics_port:
         runner = web.AppRunner(
             metrics_app(services.metrics, services.surveys.repository, services.survey.id), access_log=None
@@ -183,11 +192,12 @@ async def _on_stop(application: Application) -> None:
     runner = application.bot_data.pop(METRICS_RUNNER_KEY, None)
     if runner is not None:
         await runner.cleanup()
-    task = application.bot_data.pop(PURGE_TASK_KEY, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for key in (PURGE_TASK_KEY, RELEASE_TASK_KEY):
+        task = application.bot_data.pop(key, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _announce_commands(application: Application) -> None:

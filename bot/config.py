@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     translation_url: str | None = None
     translation_api_key: SecretStr | None = None
     translation_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # A new protected release of the figures is made only when at least this many responses
+    # were completed since the last one, so that no one resident's answers can be told apart
+    # by comparing two releases; the running bot checks every RELEASE_CHECK_HOURS.
+    release_min_new: int = Field(default=10, ge=5, le=100_000)
+    release_check_hours: float = Field(default=6.0, gt=0, le=24 * 7)
     locales_dir: Path = Field(default_factory=shipped_locales)
     survey_file: Path | None = None
     # How many residents' updates are processed at the same time (each resident's own

@@ -24,7 +24,7 @@ from bot.admin.quotes import (
     review_view,
 )
 from bot.context import BotContext
-from bot.report.evidence import UnknownGrouping, UnknownQuestion
+from bot.report.evidence import NoRelease, UnknownGrouping, UnknownQuestion
 from bot.report.figures import CrossTable
 from bot.survey.views import Reply
 from handlers import resident
@@ -58,7 +58,16 @@ def admins_only(command: str, otherwise: Handler | None = None) -> Callable[[Han
                 logger.warning("admin command /%s refused: sender is not an admin", command)
                 await (otherwise or resident.on_unknown_command)(update, context)
                 return
-            await handler(update, context)
+            try:
+                await handler(update, context)
+            except NoRelease as waiting:
+                # Figures exist only as a protected release: until the first, only rounded progress.
+                reply = admin_views.no_release(context.services.admin_strings, waiting)
+                if update.callback_query is not None:
+                    await answer_query(update)
+                    await edit_or_send(update, context, reply)
+                else:
+                    await send(update, context, reply)
 
         return guarded
 
@@ -113,7 +122,8 @@ async def stats(update: Update, context: BotContext) -> None:
         await send(update, context, Reply(text))
         return
     except UnknownGrouping:
-        text = t("admin.stats.unknown_grouping", grouping=grouping, groupings=groupings)
+        possible = ", ".join(service.evidence.breakdowns(question))
+        text = t("admin.stats.unknown_grouping", grouping=grouping, groupings=possible)
         await send(update, context, Reply(text))
         return
     if isinstance(result, CrossTable):
@@ -158,8 +168,8 @@ async def on_stats_button(update: Update, context: BotContext) -> None:
     if isinstance(result, CrossTable):
         await edit_or_send(update, context, admin_views.stats_breakdown(t, index, result))
     else:
-        # A question is not broken down by itself (the area question by area).
-        groupings = [grouping for grouping in service.evidence.groupings if grouping != question]
+        # Only the breakdowns the release holds (the area question by age, not by area).
+        groupings = list(service.evidence.breakdowns(question))
         await edit_or_send(update, context, admin_views.stats_question(t, index, result, groupings))
 
 

@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol, runtime_checkable
 
-from storage.models import Answer, AnswerCount, ExportRow, QuoteCandidate, Response, Stage, Story, Totals
+from storage.models import (
+    Answer,
+    AnswerCount,
+    ExportRow,
+    QuoteCandidate,
+    ReleaseRow,
+    Response,
+    Stage,
+    StoredRelease,
+    Story,
+    Totals,
+)
 
 
 @runtime_checkable
@@ -102,7 +113,9 @@ class EvidenceSource(Protocol):
 
     async def theme_counts(self, survey_id: str) -> dict[str, int]: ...
 
-    async def approved_quotes(self, survey_id: str, theme: str, *, limit: int) -> list[tuple[str, str]]:
+    async def approved_quotes(
+        self, survey_id: str, theme: str, *, limit: int, until: str | None = None
+    ) -> list[tuple[str, str]]:
         """(approved text, language) of a theme's stories that a person approved for quoting."""
 
     async def quotes_to_review(
@@ -134,6 +147,14 @@ class EvidenceSource(Protocol):
     async def set_story_themes(self, tagged: Sequence[tuple[int, Sequence[str]]], version: str) -> None: ...
 
     async def record_admin_action(self, actor: str, action: str, detail: str, now: str) -> None: ...
+
+    async def release_rows(self, survey_id: str, *, until: str | None = None) -> list[ReleaseRow]: ...
+
+    async def completed_count(self, survey_id: str) -> int: ...
+
+    async def save_release(self, survey_id: str, release: StoredRelease) -> None: ...
+
+    async def latest_release(self, survey_id: str) -> StoredRelease | None: ...
 
     async def get_meta(self, key: str) -> str | None: ...
 

@@ -108,4 +108,24 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "0004_releases",
+        [
+            # Each protected release of the figures: ``public`` is release.json as published;
+            # ``small`` the true counts of its small cells, kept here only so that the next
+            # release is checked not to give them away; ``completed`` the completed responses it
+            # counts, to know when enough came since for another.
+            """
+            CREATE TABLE releases (
+                id INTEGER PRIMARY KEY,
+                survey_id TEXT NOT NULL,
+                made_at TEXT NOT NULL,
+                completed INTEGER NOT NULL,
+                public TEXT NOT NULL,
+                small TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX releases_by_survey ON releases (survey_id, id)",
+        ],
+    ),
 ]

@@ -104,3 +104,24 @@ class QuoteCandidate:
     text: str
     language: str  # "" when not known
     themes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRow:
+    """One consented response as a release counts it: no pseudonym, no text, no times."""
+
+    language: str | None
+    completed: bool
+    # question id -> option codes chosen, or None for skipped
+    answers: dict[str, tuple[str, ...] | None]
+    written_story: bool
+    voice_story: bool
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRelease:
+    made_at: str
+    completed: int
+    public: str  # JSON
+    small: str  # JSON

@@ -13,8 +13,10 @@ from storage.models import (
     ExportRow,
     NewResponse,
     QuoteCandidate,
+    ReleaseRow,
     Response,
     Stage,
+    StoredRelease,
     Story,
     Totals,
 )
@@ -439,16 +441,20 @@ class EvidenceQueries:
         )
         return {row["theme"]: int(row["n"]) for row in rows}
 
-    async def approved_quotes(self, survey_id: str, theme: str, *, limit: int) -> list[tuple[str, str]]:
+    async def approved_quotes(
+        self, survey_id: str, theme: str, *, limit: int, until: str | None = None
+    ) -> list[tuple[str, str]]:
         """A theme's quotes that a person approved, as (approved text, language), in an order that
-        is fixed but unrelated to when the stories were given."""
+        is fixed but unrelated to when the stories were given. With ``until`` (ISO 8601, UTC),
+        only from responses completed by then: those a release made then counts."""
+        bound = " AND r.completed_at <= ?" if until else ""
         rows = await self.database.fetchall(
             "SELECT q.text, COALESCE(s.language, '') AS language FROM story_themes t "
             "JOIN stories s ON s.response_id = t.response_id JOIN responses r ON r.id = t.response_id "
             "JOIN quote_reviews q ON q.response_id = t.response_id "
-            f"WHERE {_COUNTED} AND t.theme = ? AND q.status = 'approved' "
+            f"WHERE {_COUNTED} AND t.theme = ? AND q.status = 'approved'{bound} "
             "ORDER BY (t.response_id * 2654435761) % 4294967291 LIMIT ?",
-            (survey_id, theme, limit),
+            (survey_id, theme, until, limit) if until else (survey_id, theme, limit),
         )
         return [(row["text"], row["language"]) for row in rows]
 
@@ -539,6 +545,64 @@ class EvidenceQueries:
             "INSERT INTO admin_audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
             (now, actor, action, detail),
         )
+
+    async def release_rows(self, survey_id: str, *, until: str | None = None) -> list[ReleaseRow]:
+        """Every consented response of the survey, for counting a release; with ``until``, only
+        those consented at or before that moment (ISO 8601, UTC)."""
+        bound = " AND r.consented_at <= ?" if until else ""
+        parameters: tuple[str, ...] = (survey_id, until) if until else (survey_id,)
+        # Completed by then: a response finished a moment later waits for the next release.
+        completed = "COALESCE(r.completed_at <= ?, 0)" if until else "r.completed_at IS NOT NULL"
+        responses = await self.database.fetchall(
+            f"SELECT r.id, r.language, {completed} AS completed, "
+            "s.text IS NOT NULL AS written, s.voice_file_id IS NOT NULL AS voice, "
+            "(SELECT group_concat(t.theme, ';') FROM story_themes t WHERE t.response_id = r.id) AS themes "
+            "FROM responses r LEFT JOIN stories s ON s.response_id = r.id "
+            f"WHERE {_COUNTED}{bound} ORDER BY r.id",
+            (until, *parameters) if until else parameters,
+        )
+        answers: dict[int, dict[str, tuple[str, ...] | None]] = {}
+        for row in await self.database.fetchall(
+            "SELECT a.response_id, a.question_id, a.option_codes, a.skipped FROM answers a "
+            f"JOIN responses r ON r.id = a.response_id WHERE {_COUNTED}{bound}",
+            parameters,
+        ):
+            answers.setdefault(row["response_id"], {})[row["question_id"]] = (
+                None if row["skipped"] else _split(row["option_codes"])
+            )
+        return [
+            ReleaseRow(
+                language=row["language"],
+                completed=bool(row["completed"]),
+                answers=answers.get(row["id"], {}),
+                written_story=bool(row["written"]),
+                voice_story=bool(row["voice"]),
+                themes=tuple(sorted(_split(row["themes"] or ""))) if row["written"] else (),
+            )
+            for row in responses
+        ]
+
+    async def completed_count(self, survey_id: str) -> int:
+        row = await self.database.fetchone(
+            f"SELECT COUNT(r.completed_at) AS n FROM responses r WHERE {_COUNTED}", (survey_id,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def save_release(self, survey_id: str, release: StoredRelease) -> None:
+        await self.database.execute(
+            "INSERT INTO releases (survey_id, made_at, completed, public, small) VALUES (?, ?, ?, ?, ?)",
+            (survey_id, release.made_at, release.completed, release.public, release.small),
+        )
+
+    async def latest_release(self, survey_id: str) -> StoredRelease | None:
+        row = await self.database.fetchone(
+            "SELECT made_at, completed, public, small FROM releases "
+            "WHERE survey_id = ? ORDER BY id DESC LIMIT 1",
+            (survey_id,),
+        )
+        if row is None:
+            return None
+        return StoredRelease(row["made_at"], int(row["completed"]), row["public"], row["small"])
 
     async def get_meta(self, key: str) -> str | None:
         row = await self.database.fetchone("SELECT value FROM meta WHERE key = ?", (key,))

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -14,17 +17,23 @@ import docx
 import pytest
 
 from bot.config import Settings
+from bot.release.model import Release
+from bot.release.service import NotEnoughNew
+from bot.survey.definition import QuestionKind
 from tests.support import Harness, Resident, buttons_of, make_settings
-from tests.test_survey_flow import answer_all, begin
+from tests.test_survey_flow import ANSWERS, answer_all, begin
 
 ADMIN = 9000
 OUTSIDER = 4242
+# The fewest completed responses a release may add (the smallest the settings allow), so that a
+# handful of residents is enough for one.
+MIN_NEW = 5
 
 
 # Overrides the shared fixture, so the shared ``harness`` runs with an admin configured.
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, admin_ids=frozenset({ADMIN}))
+    return make_settings(tmp_path, admin_ids=frozenset({ADMIN}), release_min_new=MIN_NEW)
 
 
 async def command_with(resident: Resident, name: str, args: str = "") -> None:
@@ -41,12 +50,73 @@ def audit(harness: Harness) -> list[sqlite3.Row]:
         connection.close()
 
 
-async def residents_answer(harness: Harness, languages: list[str], story: str | None = None) -> None:
+Answers = Mapping[str, str | Sequence[str] | None]
+
+
+async def answer(resident: Resident, answers: Answers, until: str | None = None) -> None:
+    """Answer every choice question as ``answers`` says (None: skip it), stopping before
+    ``until`` if given."""
+    for question in resident.harness.services.survey.questions:
+        if question.id == until:
+            return
+        if question.kind is QuestionKind.FREE_TEXT:
+            continue
+        choice = answers[question.id]
+        if choice is None:
+            await resident.press(f"s:{question.id}")
+        elif question.kind is QuestionKind.MULTI:
+            for code in choice:
+                await resident.press(f"t:{question.id}:{code}")
+            await resident.press(f"d:{question.id}")
+        else:
+            await resident.press(f"a:{question.id}:{choice}")
+
+
+async def residents_answer(
+    harness: Harness,
+    languages: list[str],
+    story: str | None = None,
+    *,
+    answers: Answers = ANSWERS,
+    first: int = 2000,
+) -> None:
+    """Residents ``first``, ``first + 1``, ... complete the survey, one per language given."""
     for number, language in enumerate(languages):
-        resident = harness.resident(2000 + number, language)
+        resident = harness.resident(first + number, language)
         await begin(resident, language)
-        await answer_all(resident)
+        await answer(resident, answers)
         await resident.say(story or "Inget mer att tillägga, tack.")
+
+
+async def residents_stop_early(
+    harness: Harness, count: int, *, answers: Answers = ANSWERS, first: int = 2500
+) -> None:
+    """Residents who consent and answer the first questions, up to the area, but never finish."""
+    for number in range(count):
+        resident = harness.resident(first + number, "sv")
+        await begin(resident, "sv")
+        await answer(resident, answers, until="area")
+
+
+async def make_release(harness: Harness) -> Release:
+    """The protected release admins read from, made now (as the running bot does every few hours
+    and ``python -m bot release`` does on demand)."""
+    return await harness.services.admin.evidence.releases.make()
+
+
+def release_line(release: Release) -> str:
+    made = datetime.fromisoformat(release.made_at).strftime("%Y-%m-%d %H:%M")
+    return f"Siffrorna är från sammanställningen {made}."
+
+
+def shown_counts(text: str) -> list[int]:
+    """Every count an admin text shows: "Label: N", "N av M", "N (share)", "▸ group (N)", "Bas: N som"."""
+    counts = re.findall(r"(?<![\d\-–.,])(\d+)(?= av | som | \(\d|\)$|$)", text, flags=re.MULTILINE)
+    return [int(count) for count in counts]
+
+
+def no_small_count_shown(text: str) -> bool:
+    return not any(1 <= count < MIN_NEW for count in shown_counts(text))
 
 
 async def test_admin_commands_do_not_exist_for_others(
@@ -67,34 +137,161 @@ async def test_admin_commands_do_not_exist_for_others(
 
 
 async def test_summary_shows_counts_and_hides_small_groups(harness: Harness) -> None:
-    await residents_answer(harness, ["sv"] * 6 + ["ar"])
+    await residents_answer(harness, ["sv"] * 6)
+    # One Arabic-speaking resident, the only one in Alby.
+    await residents_answer(harness, ["ar"], answers={**ANSWERS, "area": "alby"}, first=2100)
+    release = await make_release(harness)
+    assert release.completed == 7
     admin = harness.resident(ADMIN, "sv")
     await admin.command("summary")
     text = admin.last_text()
-    assert "Påbörjade svar: 7" in text
-    assert "Fullständiga svar: 7" in text
+    lines = text.splitlines()
+    assert lines[0].startswith("Sammanställning: service_office")
+    assert lines[1] == release_line(release)
+    assert "Påbörjade svar: 7" in lines
+    assert "Fullständiga svar: 7" in lines
     # Everyone answered "could not go": 7 of 7 is shown, as the other side is empty.
-    assert "Skulle få svårare eller inte kunna ta sig till Liljeholmen: 7 av 7 (100\u00a0%)" in text
-    # One Arabic respondent: hidden, and Swedish with it, since 7 - 6 would give the one back.
-    assert "• arabiska: .." in text
-    assert "• svenska: .." in text
-    assert "Fittja: 7" in text
+    assert "• Skulle få svårare eller inte kunna ta sig till Liljeholmen: 7 av 7 (100\u00a0%)" in lines
+    assert "• Kan inte sköta sina ärenden digitalt: 0 av 7 (0\u00a0%)" in lines
+    # Fewer than 20 respondents in each language: they are counted together, and none is named.
+    assert "• övriga språk: 7 (100\u00a0%)" in lines
+    assert "arabiska" not in text and "• svenska" not in text
+    # One respondent in Alby: hidden, and Fittja with it, since 7 - 6 would give the one back.
+    assert "• Alby: .." in lines
+    assert "• Fittja: .." in lines
+    assert "• Tumba: 0 (0\u00a0%)" in lines
+    assert "• 45–64: 7 (100\u00a0%)" in lines
+    assert no_small_count_shown(text), text
+    assert "”..” är ett dolt antal" in text
     assert [row["action"] for row in audit(harness)] == ["summary"]
 
 
+def no_release_text(harness: Harness, started: int, completed: int) -> str:
+    t = harness.services.admin_strings
+    return t("admin.no_release", started=str(started), completed=str(completed), needed=str(MIN_NEW))
+
+
+async def test_before_any_release_admins_see_only_rounded_progress(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 6)
+    await residents_stop_early(harness, 10)
+    # 16 started and 6 completed, shown only rounded to tens.
+    expected = no_release_text(harness, started=20, completed=10)
+    assert expected.startswith(
+        "Det finns ingen sammanställning av svaren ännu. Hittills har ungefär 20 personer påbörjat "
+        "och ungefär 10 fullföljt enkäten (avrundat till tiotal)."
+    )
+    assert sorted(set(re.findall(r"\d+", expected))) == ["10", "20", str(MIN_NEW)]
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("summary")
+    assert admin.last_text() == expected
+    for question in ("frequency", "frequency by area", "agencies efter åldersgrupp"):
+        await command_with(admin, "stats", question)
+        assert admin.last_text() == expected, question
+    # A question chosen from the list: the same message says the same, with no figures.
+    await admin.command("stats")
+    menu = admin.last()
+    await admin.press_in(menu["message_id"], data_for(menu, swedish_titles(harness)[0]))
+    assert message(admin, menu["message_id"])["text"] == expected
+    # A breakdown button, as under an older message, answers the same.
+    await admin.press_in(menu["message_id"], "st:b:0:area")
+    assert message(admin, menu["message_id"])["text"] == expected
+    await admin.command("report")
+    assert admin.last_text() == expected
+    assert not any(m["document"] for m in admin.messages())
+    # Nothing the admin was sent holds a true count (16 started, 6 completed) or a figure.
+    for text in (m["text"] or "" for m in admin.messages()):
+        assert set(re.findall(r"\d+", text)) <= {"10", "20", str(MIN_NEW)}, text
+        assert "Bas:" not in text and "Påbörjade svar:" not in text and "Uppdelat" not in text, text
+    # No figure was read: neither /stats nor /report is on the record.
+    assert [row["action"] for row in audit(harness) if row["action"] != "summary"] == []
+
+
+async def test_figures_change_only_with_a_new_release(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * MIN_NEW)
+    first = await make_release(harness)
+    assert first.completed == MIN_NEW
+    admin = harness.resident(ADMIN, "sv")
+    await admin.command("summary")
+    before = admin.last_text()
+    assert f"Fullständiga svar: {MIN_NEW}" in before.splitlines()
+    assert release_line(first) in before.splitlines()
+    await command_with(admin, "stats", "frequency")
+    frequency = admin.last_text()
+
+    # One more resident completes (in Alby, answering otherwise), another only starts: the
+    # figures stay those of the release, or the difference would single them out.
+    alby = {**ANSWERS, "area": "alby", "frequency": "weekly"}
+    await residents_answer(harness, ["sv"], answers=alby, first=2100)
+    await residents_stop_early(harness, 1)
+    await admin.command("summary")
+    assert admin.last_text() == before
+    await command_with(admin, "stats", "frequency")
+    assert admin.last_text() == frequency
+    # A new release must wait for MIN_NEW newly completed responses.
+    with pytest.raises(NotEnoughNew) as waiting:
+        await make_release(harness)
+    assert (waiting.value.new, waiting.value.needed) == (1, MIN_NEW)
+    assert (await harness.services.admin.evidence.releases.latest()) == first
+    await admin.command("summary")
+    assert admin.last_text() == before
+
+    # Enough new ones: still the old figures until the next release is made...
+    await residents_answer(harness, ["sv"] * (MIN_NEW - 1), answers=alby, first=2200)
+    await admin.command("summary")
+    assert admin.last_text() == before
+    # ...and then the new ones.
+    second = await make_release(harness)
+    assert second.completed == 2 * MIN_NEW
+    await admin.command("summary")
+    after = admin.last_text()
+    lines = after.splitlines()
+    assert release_line(second) in lines
+    assert f"Fullständiga svar: {2 * MIN_NEW}" in lines
+    # Started counts the one who stopped part-way: shown, it would give that one away.
+    assert "Påbörjade svar: .." in lines
+    assert f"• Alby: {MIN_NEW} (50\u00a0%)" in lines
+    assert f"• Fittja: {MIN_NEW} (50\u00a0%)" in lines
+    assert no_small_count_shown(after), after
+    await command_with(admin, "stats", "frequency")
+    lines = admin.last_text().splitlines()
+    assert f"• Minst en gång i veckan: {MIN_NEW} (50\u00a0%)" in lines
+    assert f"• Minst en gång i månaden: {MIN_NEW} (50\u00a0%)" in lines
+
+
 async def test_stats_for_one_question_and_broken_down(harness: Harness) -> None:
-    await residents_answer(harness, ["sv"] * 5 + ["en"] * 5)
+    # Twenty in Swedish, enough to be named; five in English who skip the question, counted with
+    # the other small languages; five who stop part-way after answering "weekly".
+    await residents_answer(harness, ["sv"] * 20)
+    await residents_answer(harness, ["en"] * 5, answers={**ANSWERS, "frequency": None}, first=2100)
+    await residents_stop_early(harness, 5, answers={**ANSWERS, "frequency": "weekly"})
+    release = await make_release(harness)
+    assert release.completed == 25
     admin = harness.resident(ADMIN, "sv")
     await command_with(admin, "stats", "frequency")
-    text = admin.last_text()
-    assert "Bas: 10 som besvarade frågan" in text
-    assert "• Minst en gång i månaden: 10 (100\u00a0%)" in text
+    lines = admin.last_text().splitlines()
+    # Only completed responses count, and shares are of all of them, those who skipped included.
+    assert "Bas: 25 som fullföljde enkäten" in lines[1]
+    assert "• Minst en gång i veckan: 0 (0\u00a0%)" in lines
+    assert "• Minst en gång i månaden: 20 (80\u00a0%)" in lines
+    assert "Hoppade över frågan: 5" in lines
     await command_with(admin, "stats", "frequency by language")
     text = admin.last_text()
     assert "Uppdelat efter språk:" in text
-    assert "▸ svenska (5)" in text and "▸ engelska (5)" in text
+    assert "engelska" not in text
+    rows = text.split("▸ ")[1:]
+    assert [row.splitlines()[0] for row in rows] == ["svenska (20)", "övriga språk (5)"]
+    assert "   • Minst en gång i månaden: 20 (100\u00a0%)" in rows[0].splitlines()
+    assert "   • Uppgift saknas: 0 (0\u00a0%)" in rows[0].splitlines()
+    assert "   • Minst en gång i månaden: 0 (0\u00a0%)" in rows[1].splitlines()
+    assert "   • Uppgift saknas: 5 (100\u00a0%)" in rows[1].splitlines()
+    assert no_small_count_shown(text), text
     await command_with(admin, "stats", "agencies by age")
-    assert "Flera svar möjliga" in admin.last_text()
+    text = admin.last_text()
+    assert "Flera svar möjliga" in text
+    # Groups nobody is in are left out.
+    assert [row.splitlines()[0] for row in text.split("▸ ")[1:]] == ["45–64 (25)"]
+    assert "   • Skatteverket: 25 (100\u00a0%)" in text.splitlines()
+    assert "   • Pensionsmyndigheten: 0 (0\u00a0%)" in text.splitlines()
     details = [row["detail"] for row in audit(harness)]
     assert details == ["frequency", "frequency by language", "agencies by age"]
 
@@ -126,6 +323,7 @@ async def test_export_in_chat_sends_no_data_and_points_to_the_server(harness: Ha
 
 async def test_report_is_a_word_document_and_audited(harness: Harness) -> None:
     await residents_answer(harness, ["sv"] * 5, story="Jag behöver tolk för att förstå breven.")
+    release = await make_release(harness)
     admin = harness.resident(ADMIN, "sv")
     await admin.command("report")
     message = admin.last()
@@ -135,6 +333,9 @@ async def test_report_is_a_word_document_and_audited(harness: Harness) -> None:
     text = "\n".join(paragraph.text for paragraph in document.paragraphs)
     assert "Hallunda" in text
     assert "SYNTETISKA" not in text
+    assert "Enkäten påbörjades av 5 personer, och 5 av dem fullföljde den." in text
+    made = datetime.fromisoformat(release.made_at).strftime("%Y-%m-%d %H:%M")
+    assert f"Alla siffror kommer från en och samma sammanställning, gjord {made}." in text
     assert len(document.inline_shapes) >= len(harness.services.survey.choice_questions())
     rows = audit(harness)
     assert [row["action"] for row in rows] == ["report"]
@@ -185,10 +386,16 @@ async def test_only_admins_menus_list_admin_commands(harness: Harness) -> None:
 
 async def test_stats_accepts_the_swedish_name_of_a_grouping(harness: Harness) -> None:
     await residents_answer(harness, ["sv"] * 5)
+    await make_release(harness)
     admin = harness.resident(ADMIN, "sv")
     await command_with(admin, "stats", "online efter område")
-    assert "Uppdelat efter område:" in admin.last_text()
-    assert "▸ Fittja (5)" in admin.last_text()
+    text = admin.last_text()
+    assert "Uppdelat efter område:" in text
+    # Only Fittja has respondents; the areas nobody is in are left out.
+    assert [row.splitlines()[0] for row in text.split("▸ ")[1:]] == ["Fittja (5)"]
+    assert "   • Ja, med hjälp: 5 (100\u00a0%)" in text.splitlines()
+    assert "   • Uppgift saknas: 0 (0\u00a0%)" in text.splitlines()
+    assert [row["detail"] for row in audit(harness)] == ["online by area"]
 
 
 def _command_message(chat_id: int, text: str) -> dict[str, object]:
@@ -206,6 +413,7 @@ async def test_admin_figures_go_only_to_the_admins_own_private_chat(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     await residents_answer(harness, ["sv"] * 6)
+    await make_release(harness)
     customer = 5555
     api = harness.api
     since = api.event_seq()
@@ -269,6 +477,7 @@ async def test_stats_alone_offers_every_question_as_a_button(harness: Harness) -
 
 async def test_stats_buttons_turn_the_same_message_into_figures_and_back(harness: Harness) -> None:
     await residents_answer(harness, ["sv"] * 5 + ["en"] * 5)
+    await make_release(harness)
     admin = harness.resident(ADMIN, "sv")
     await admin.command("stats")
     menu = admin.last()
@@ -279,14 +488,16 @@ async def test_stats_buttons_turn_the_same_message_into_figures_and_back(harness
     await admin.press_in(menu["message_id"], data_for(menu, title))
     shown = message(admin, menu["message_id"])
     assert shown["text"] == typed_figures, "the same figures as /stats frequency"
-    assert "Bas: 10 som besvarade frågan" in shown["text"]
+    assert "Bas: 10 som fullföljde enkäten" in shown["text"]
+    assert "• Minst en gång i månaden: 10 (100\u00a0%)" in shown["text"]
     labels = list(button_labels(shown).values())
     assert labels == ["efter språk", "efter område", "efter åldersgrupp", "« Alla frågor"]
 
     await admin.press_in(menu["message_id"], data_for(shown, "efter språk"))
     shown = message(admin, menu["message_id"])
     assert "Uppdelat efter språk:" in shown["text"]
-    assert "▸ svenska (5)" in shown["text"] and "▸ engelska (5)" in shown["text"]
+    # Both languages have fewer than 20 respondents: counted together, neither named.
+    assert [row.splitlines()[0] for row in shown["text"].split("▸ ")[1:]] == ["övriga språk (10)"]
     assert list(button_labels(shown).values()) == ["« Frågan", "« Alla frågor"]
 
     await admin.press_in(menu["message_id"], data_for(shown, "« Frågan"))
@@ -305,17 +516,24 @@ async def test_stats_buttons_turn_the_same_message_into_figures_and_back(harness
 
 
 async def test_stats_question_is_not_offered_broken_down_by_itself(harness: Harness) -> None:
+    await residents_answer(harness, ["sv"] * 5)
+    await make_release(harness)
     admin = harness.resident(ADMIN, "sv")
     await admin.command("stats")
     menu = admin.last()
     index = harness.services.admin.evidence.question_ids.index("area")
     await admin.press_in(menu["message_id"], f"st:q:{index}")
     shown = message(admin, menu["message_id"])
-    assert list(button_labels(shown).values()) == ["efter språk", "efter åldersgrupp", "« Alla frågor"]
+    assert shown["text"].startswith("Var bor du?")
+    # Nor by the language: the release crosses the groupings only with each other.
+    assert list(button_labels(shown).values()) == ["efter åldersgrupp", "« Alla frågor"]
+    await admin.command("stats area by language")
+    assert "language" not in admin.last()["text"].split("Välj bland:")[-1]
 
 
 async def test_stats_button_with_a_long_view_still_answers(harness: Harness) -> None:
     await residents_answer(harness, ["sv"] * 5)
+    await make_release(harness)
     admin = harness.resident(ADMIN, "sv")
     await admin.command("stats")
     menu = admin.last()
@@ -332,6 +550,7 @@ async def test_stats_button_with_a_long_view_still_answers(harness: Harness) -> 
     sent = [m for m in admin.messages() if m["message_id"] > menu["message_id"]]
     assert sent, "a view too long to edit in is sent as new messages"
     assert "Uppdelat efter område:" in sent[0]["text"]
+    assert "▸ Fittja (5)" in sent[0]["text"]
     assert all(len(m["text"]) <= 4096 for m in sent)
     assert list(button_labels(sent[-1]).values()) == ["« Frågan", "« Alla frågor"]
 

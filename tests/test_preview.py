@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import re
@@ -13,13 +14,17 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from pydantic import SecretStr
 
+from bot.admin.demo import fill
 from bot.config import Settings
+from bot.context import Services
 from bot.preview.botapi import LocalBotApi
 from bot.preview.server import (
     PREVIEW_ADMIN_ID,
@@ -29,9 +34,37 @@ from bot.preview.server import (
     is_loopback,
     preview_settings,
 )
+from bot.release.model import Release
+from bot.report.evidence import NoRelease
+from storage.models import NewResponse
+from storage.repository import import_responses
 from tests.support import make_settings
 
 TOKEN_HEADER = "X-Preview-Token"
+# Few enough synthetic responses that a release of them takes a moment.
+DEMO_RESPONSES = 40
+
+
+async def demo_release(services: Services) -> Release:
+    """Synthetic responses in the preview's database, and the protected release of them that
+    admin figures are read from."""
+    evidence = services.admin.evidence
+    assert await fill(services.database, services.survey, DEMO_RESPONSES, evidence.tagger) == DEMO_RESPONSES
+    return await evidence.releases.make()
+
+
+async def quick_release(services: Services) -> Release:
+    """As many identical completed responses as a release needs, and their release: figures to
+    read, made in a moment (a release of varied answers takes many seconds)."""
+    survey = services.survey
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    answers = tuple((question.id, question.option_codes[:1], False) for question in survey.choice_questions())
+    responses = [
+        NewResponse(f"test-{n}", survey.id, survey.version, survey.consent_version, "sv", now, now, answers)
+        for n in range(services.settings.release_min_new)
+    ]
+    await import_responses(services.database, responses, services.admin.evidence.tagger.version)
+    return await services.admin.evidence.releases.make()
 
 
 @dataclass
@@ -477,7 +510,14 @@ async def test_the_preview_takes_no_production_secrets_from_the_environment(
     try:
         services = preview.services
         settings = services.settings
-        assert (await services.admin.evidence.summary()).translation_provider is None
+        # Its own, empty database: nothing to show until a release of its own responses.
+        with pytest.raises(NoRelease) as waiting:
+            await services.admin.evidence.summary()
+        assert (waiting.value.started, waiting.value.completed) == (0, 0)
+        release = await quick_release(services)
+        summary = await services.admin.evidence.summary()
+        assert summary.completed == release.completed == settings.release_min_new
+        assert summary.translation_provider is None
         assert settings.translation_url is None and settings.translation_api_key is None
         assert settings.webhook_url is None and settings.webhook_secret is None
         assert settings.metrics_port is None
@@ -538,12 +578,33 @@ async def test_preview_command_prints_its_address_and_stops_on_ctrl_c(tmp_path: 
     assert "WARNING" not in stderr.decode()
 
 
+NO_RELEASE_YET = (
+    "Det finns ingen sammanställning av svaren ännu. Hittills har ungefär 0 personer påbörjat och "
+    "ungefär 0 fullföljt enkäten (avrundat till tiotal)."
+)
+
+
 async def test_acting_as_admin_gives_the_summary_and_a_downloadable_report(
     running: tuple[Preview, PageClient],
 ) -> None:
-    _, client = running
+    preview, client = running
+    # An empty database: no release, so the admin commands say so, with no figures.
     await client.call("api/message", {"user": PREVIEW_ADMIN_ID, "text": "/summary", "language_code": "sv"})
-    state = await client.conversation_until(PREVIEW_ADMIN_ID, "Inga svar har kommit in ännu", since=0)
+    state = await client.conversation_until(PREVIEW_ADMIN_ID, NO_RELEASE_YET, since=0)
+    await client.call("api/message", {"user": PREVIEW_ADMIN_ID, "text": "/report", "language_code": "sv"})
+    state = await client.conversation_until(PREVIEW_ADMIN_ID, NO_RELEASE_YET, since=state["seq"])
+    everything = (await client.call(f"api/conversation?user={PREVIEW_ADMIN_ID}&since=0"))["messages"]
+    assert not any(m["document"] for m in everything)
+    assert not any("Påbörjade svar:" in (m["text"] or "") for m in everything)
+
+    # With synthetic responses and a release of them, the same commands give figures.
+    release = await demo_release(preview.services)
+    await client.call("api/message", {"user": PREVIEW_ADMIN_ID, "text": "/summary", "language_code": "sv"})
+    state = await client.conversation_until(PREVIEW_ADMIN_ID, "Fullständiga svar:", since=state["seq"])
+    summary = state["messages"][-1]["text"]
+    assert "SYNTETISKA TESTDATA" in summary
+    assert "Siffrorna är från sammanställningen" in summary
+    assert f"Fullständiga svar: {release.completed}" in summary
     await client.call("api/message", {"user": PREVIEW_ADMIN_ID, "text": "/report", "language_code": "sv"})
     for _ in range(40):
         state = await client.call(f"api/conversation?user={PREVIEW_ADMIN_ID}&since={state['seq']}")
@@ -553,7 +614,10 @@ async def test_acting_as_admin_gives_the_summary_and_a_downloadable_report(
     else:
         raise AssertionError("no report arrived")
     assert documents[0]["file_name"].endswith(".docx")
-    assert (await client.download(documents[0]["file_id"]))[:2] == b"PK"
+    content = await client.download(documents[0]["file_id"])
+    assert content[:2] == b"PK"
+    text = "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(content)).paragraphs)
+    assert "SYNTETISKA" in text and "Alla siffror kommer från en och samma sammanställning" in text
     # A resident who types the same command gets the unknown-command answer.
     await client.call("api/message", {"user": 4343, "text": "/summary", "language_code": "sv"})
     await client.conversation_until(4343, "Det kommandot känner jag inte", since=0)

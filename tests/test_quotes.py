@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 import sqlite3
 from collections import Counter
@@ -39,13 +40,16 @@ from bot.admin.quotes import (
 from bot.app import open_services
 from bot.config import Settings
 from bot.context import Services
+from bot.i18n.catalogue import Translations
 from bot.preview.botapi import LocalBotApi
 from bot.privacy.scrub import MARKERS, QUOTE_MARKERS, scrub, scrub_quote
 from bot.report.document import render_docx, render_markdown
+from bot.report.evidence import NoRelease
 from bot.survey.callbacks import MAX_CALLBACK_BYTES
 from storage.models import NewResponse
 from storage.repository import import_responses
-from tests.support import Harness, close_harness, make_settings, open_harness, run_bot_command
+from tests.support import PROJECT, Harness, close_harness, make_settings, open_harness, run_bot_command
+from tests.test_evidence import run_slow_bot_command
 from tests.test_scrub_holdout import significant, spans
 from tests.test_secure_delete import assert_nowhere, assert_somewhere, unique_marker
 from tests.test_survey_flow import answer_all, begin
@@ -181,7 +185,8 @@ STORIES = (
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, admin_ids=frozenset({ADMIN}))
+    # Six completed responses are enough for a release (the least allowed is five new ones).
+    return make_settings(tmp_path, admin_ids=frozenset({ADMIN}), release_min_new=5)
 
 
 @pytest.fixture
@@ -229,6 +234,9 @@ def rows(services: Services, sql: str) -> list[sqlite3.Row]:
 
 
 async def test_no_story_is_quoted_before_a_person_approved_it(services: Services) -> None:
+    with pytest.raises(NoRelease):
+        await services.admin.evidence.evidence()
+    await services.admin.evidence.releases.make()
     evidence = await services.admin.evidence.evidence()
     language = next(theme for theme in evidence.themes if theme.code == "language_barrier")
     assert language.count == len(STORIES)
@@ -271,7 +279,12 @@ async def test_approved_quotes_appear_in_the_words_approved(services: Services) 
         quote.id for quote in waiting if quote.id not in (plain.id, rejected.id, edited.id)
     }
 
+    # Figures and quotes come with a release; made after the decisions, as before them, it
+    # counts all six responses, and the quotes are read when the report is made.
+    await services.admin.evidence.releases.make()
     evidence = await services.admin.evidence.evidence()
+    language = next(theme for theme in evidence.themes if theme.code == "language_barrier")
+    assert language.count == len(STORIES)
     assert sorted(quotes_of(evidence.themes)) == sorted([STORIES[0], approved])
     assert all(quote.language_name == "svenska" for theme in evidence.themes for quote in theme.quotes)
     report = word_text(render_docx(evidence, services.admin._report_strings))
@@ -489,20 +502,43 @@ async def test_quotes_from_the_command_line(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, database_path=database)
     opened = await open_services(settings)
     try:
-        await fill(opened.database, opened.survey, 200, opened.admin.evidence.tagger, seed=3)
+        # Few enough for a quick release, enough for Swedish (20 or more) to be named in quotes.
+        await fill(opened.database, opened.survey, 100, opened.admin.evidence.tagger, seed=3)
     finally:
         await opened.database.close()
-    listed = run_bot_command(tmp_path, "quotes", "list", "--limit", "40", "--database", str(database))
+    # The figures come from a release; quotes approved after it are read when the report is made.
+    released = run_slow_bot_command(
+        tmp_path, "release", "--database", str(database), "--out", str(tmp_path / "release")
+    )
+    assert released.returncode == 0, released.stderr
+    release = json.loads((tmp_path / "release" / "release.json").read_text(encoding="utf-8"))
+    assert "sv" in release["dimensions"]["language"]["codes"], "Swedish is named on its own"
+    # A theme is quoted only where the release shows how many stories it has.
+    admin = Translations.load(PROJECT / "locales" / "admin").translator("sv")
+    themes = next(table for table in release["tables"] if table["id"] == "themes")
+    shown = {
+        admin(f"admin.theme.{cell['where']['themes']}")
+        for cell in themes["cells"]
+        if cell["where"].get("themes") and cell.get("n")
+    }
+    assert shown
+    listed = run_bot_command(tmp_path, "quotes", "list", "--limit", "20", "--database", str(database))
     assert listed.returncode == 0, listed.stderr
     entries = re.findall(r"^([a-z2-7]{8})  (.+)  \((.+)\)$", listed.stdout, re.MULTILINE)
-    assert len(entries) == 40 and re.search(r"\d+ waiting, 0 approved, 0 rejected", listed.stderr)
-    swedish = [quote_id for quote_id, _, language in entries if language == "svenska"]
+    waiting = re.search(r"(\d+) waiting, 0 approved, 0 rejected", listed.stderr)
+    assert len(entries) == 20 and waiting and int(waiting.group(1)) > 20
+    swedish = [
+        quote_id
+        for quote_id, titles, language in entries
+        if language == "svenska" and set(titles.split(", ")) & shown
+    ]
     edited = "Utan kontoret i Hallunda hade jag inte klarat breven, jag är 71 år."
     approved = run_bot_command(
         tmp_path, "quotes", "approve", swedish[0], "--text", edited, "--database", str(database)
     )
     assert approved.returncode == 0, approved.stderr
-    rejected = run_bot_command(tmp_path, "quotes", "reject", entries[1][0], "--database", str(database))
+    other = next(quote_id for quote_id, _, _ in entries if quote_id != swedish[0])
+    rejected = run_bot_command(tmp_path, "quotes", "reject", other, "--database", str(database))
     assert rejected.returncode == 0 and "rejected" in rejected.stderr
     unknown = run_bot_command(tmp_path, "quotes", "approve", "aaaaaaaa", "--database", str(database))
     assert unknown.returncode == 2 and "no story that can be quoted" in unknown.stderr

@@ -142,7 +142,8 @@ def evidence(*, synthetic: bool = False, questions: tuple[Distribution, ...] | N
         survey_id="service_office",
         survey_version="2026.1",
         synthetic=synthetic,
-        generated_at="2026-11-27T14:05:00+01:00",
+        # As EvidenceService gives it: the time the release was made, in the municipality's time.
+        generated_at="2026-11-27 14:05",
         period_start="2026-10-01",
         period_end="2026-11-26",
         started=1250,
@@ -201,8 +202,16 @@ def expected_rows(distribution: Distribution) -> set[tuple[str, ...]]:
     }
 
 
+# The method states the protection rule itself: "inga antal mellan 1 och 4 (färre än 5)". That
+# "4 (" is the threshold, not a hidden count with its share, so that one phrase, exactly as the
+# catalogue words it and only once, is taken out before hidden counts are looked for.
+THRESHOLD_RULE = "mellan 1 och 4 (färre än 5)"
+
+
 def assert_nothing_hidden_is_revealed(text: str) -> None:
     plain = text.replace(NBSP, " ")
+    assert plain.count(THRESHOLD_RULE) == 1, "the rule is stated once, in the method"
+    plain = plain.replace(THRESHOLD_RULE, "mellan 1 och [gränsen]")
     numbers = set(re.findall(r"\d+(?: \d{3})*", plain))
     for number in FORBIDDEN_NUMBERS:
         assert number not in numbers, number
@@ -211,8 +220,13 @@ def assert_nothing_hidden_is_revealed(text: str) -> None:
     assert HIDDEN_QUOTE not in text, "a hidden theme's quotes would show it has at least that many stories"
 
 
-def assert_neutral(text: str) -> None:
-    lowered = text.lower()
+def assert_neutral(text: str, strings: Translator) -> None:
+    # report.method.partial says whom the figures count: "räknar bara dem som fullföljde
+    # enkäten". That "bara" delimits the figures, it does not colour one, so that one sentence,
+    # as the catalogue words it, is left out of the check; every other word still is checked.
+    partial = strings("report.method.partial")
+    assert text.count(partial) == 1, "the method says once whom the figures count"
+    lowered = text.replace(partial, "").lower()
     for word in EDITORIAL:
         assert not re.search(rf"\b{word}\b", lowered), word
 
@@ -259,9 +273,15 @@ def test_word_report_content(strings: Translator) -> None:
         assert expected_rows(shown) <= rows, shown.key
     assert ("Resvägen", HIDDEN, "") in rows and ("Väntetider", "31", f"36{NBSP}%") in rows
 
-    # One neutral sentence per question, naming the largest shown option.
-    assert f"Av de 1{NBSP}234 som besvarade frågan valde 611 (50{NBSP}%) ”Minst en gång i månaden”." in text
-    assert "Av de 980 som besvarade frågan, där var och en kunde välja flera svarsalternativ, valde " in text
+    # One neutral sentence per question, naming the largest shown option. Every base is of
+    # those who completed the survey (those who skipped the question included), and says so.
+    assert f"Av de 1{NBSP}234 som fullföljde enkäten valde 611 (50{NBSP}%) ”Minst en gång i månaden”." in text
+    assert (
+        "Av de 980 som fullföljde enkäten, där var och en kunde välja flera svarsalternativ, valde " in text
+    )
+    assert f"Antal som fullföljde enkäten: 1{NBSP}234, varav 12 hoppade över frågan." in text
+    assert "Några resultat i korthet (antal av alla som fullföljde enkäten, och andel):" in text
+    assert "besvarade frågan" not in text
     assert f"valde 700 (71{NBSP}%) ”Försäkringskassan”." in text
     assert "1. Hur ofta har du varit på servicekontoret i Hallunda det senaste året?" in text
 
@@ -270,8 +290,15 @@ def test_word_report_content(strings: Translator) -> None:
     assert (
         "service_office, version 2026.1" in text and "från och med 2026-10-01 till och med 2026-11-26" in text
     )
-    assert "inte ett slumpmässigt urval" in text and "hann svara på" in text
+    assert "inte ett slumpmässigt urval" in text and "hann svara på" not in text
+    # Only completed responses are counted; a skipped question counts as "Uppgift saknas", and
+    # shares are of all who completed the survey.
+    assert "Siffrorna om frågorna räknar bara dem som fullföljde enkäten." in text
+    assert "Den som hoppade över en fråga räknas under ”Uppgift saknas”." in text
+    assert "Andelarna räknas på alla som fullföljde enkäten, även dem som hoppade över frågan" in text
     assert "så att ett dolt antal inte kan räknas fram" in text
+    assert "genom att jämföra med en tidigare sammanställning" in text
+    assert "Alla siffror kommer från en och samma sammanställning, gjord 2026-11-27 14:05." in text
     assert all(note in text for note in report.notes)
 
     # Stories: counts, quotes with their language, translations labelled.
@@ -281,7 +308,24 @@ def test_word_report_content(strings: Translator) -> None:
     assert "Testöversättaren" in text
 
     assert_nothing_hidden_is_revealed(text)
-    assert_neutral(text)
+    assert_neutral(text, strings)
+
+
+def test_a_hidden_started_count_is_not_printed(strings: Translator) -> None:
+    """When those who stopped part-way are 1-4 the release hides the number who started: the
+    report then says how many completed and why the other number is not shown."""
+    report = replace(evidence(), started=None)
+    for text in (
+        docx_text(docx.Document(io.BytesIO(render_docx(report, strings)))),
+        render_markdown(report, strings).replace("\\", ""),
+    ):
+        plain = text.replace(NBSP, " ")
+        assert "1 010 personer fullföljde enkäten. Svaren kom in från och med 2026-10-01" in plain
+        assert strings("report.method.started_hidden") in text
+        assert "påbörjades av" not in plain and "1 250 personer sitt samtycke" not in plain
+        assert "Av dem fullföljde 1 010 personer enkäten." in plain
+        assert_nothing_hidden_is_revealed(text)
+        assert_neutral(plain, strings)
 
 
 def test_a_theme_without_approved_quotes_says_they_await_review(strings: Translator) -> None:
@@ -292,7 +336,7 @@ def test_a_theme_without_approved_quotes_says_they_await_review(strings: Transla
     assert text.count("Inga citat visas för temat ännu.") == 1
     assert text.count("granskade och godkända av en handläggare") == 1
     assert "Inga citat visas för temat ännu." in render_markdown(report, strings)
-    assert_neutral(text)
+    assert_neutral(text, strings)
 
 
 def test_word_report_charts_and_right_to_left_quotes(strings: Translator) -> None:
@@ -333,13 +377,15 @@ def test_markdown_has_the_same_content_without_charts(strings: Translator) -> No
     for shown in (report.languages, report.areas, report.ages, report.story_languages, *report.questions):
         for label, count, share in expected_rows(shown):
             assert f"| {label} | {count} | {share} |" in plain, label
-    assert f"valde 611 (50{NBSP}%) ”Minst en gång i månaden”." in plain
+    assert (
+        f"Av de 1{NBSP}234 som fullföljde enkäten valde 611 (50{NBSP}%) ”Minst en gång i månaden”." in plain
+    )
     # Right-to-left quotes are isolated so they keep their direction; others are not.
     assert f"> *\u2067{ARABIC}\u2069*" in markdown and f"> *\u2067{PERSIAN}\u2069*" in markdown
     assert f"> *{SOMALI}*" in markdown
     assert "> Maskinöversättning till svenska: Jag behöver en tolk när jag går till kontoret." in markdown
     assert_nothing_hidden_is_revealed(plain)
-    assert_neutral(plain)
+    assert_neutral(plain, strings)
 
 
 def test_markdown_escapes_what_residents_wrote(strings: Translator) -> None:
@@ -375,7 +421,7 @@ def test_no_stories_and_small_questions(strings: Translator) -> None:
         "Det har inte kommit in några skrivna berättelser." in text
         and "Det kom in 3 röstmeddelanden." in text
     )
-    assert "Färre än 5 personer besvarade frågan. Svaren redovisas därför inte." in text
+    assert "Antalet som fullföljde enkäten är dolt, så andelarna redovisas inte." in text
     assert "Antalen för svarsalternativen är för små för att redovisas." in text
     assert "Hur berättelserna delades in i teman" not in text
     assert "Hur berättelserna delades in i teman" not in render_markdown(report, strings)

@@ -46,8 +46,10 @@ class AdminService:
         return datetime.now(UTC).astimezone(MUNICIPALITY_TIME).strftime("%Y-%m-%d")
 
     async def summary(self, actor: str) -> Evidence:
+        # Recorded once figures were read: a refusal (no release yet) shows none.
+        evidence = await self.evidence.summary()
         await self.evidence.record(actor, "summary")
-        return await self.evidence.summary()
+        return evidence
 
     async def stats(self, actor: str, question_id: str, grouping: str | None) -> Distribution | CrossTable:
         # Validated before recording, so the audit holds only real questions and groupings.
@@ -93,4 +95,4 @@ class AdminService:
         await self.evidence.record(actor, "report", fmt)
         prefix = "syntetisk-" if evidence.synthetic else ""
         made = self._stamp()
-        return Document(f"{prefix}remissunderlag-{made}.{fmt}", content, made, evidence.started)
+        return Document(f"{prefix}remissunderlag-{made}.{fmt}", content, made, evidence.completed or 0)

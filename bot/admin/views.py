@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n.catalogue import Translator
+from bot.report.evidence import NoRelease
 from bot.report.figures import Cell, CrossTable, Distribution, Evidence, Headline
 from bot.report.numbers import format_count as number
 from bot.report.numbers import format_share as percent
@@ -43,14 +44,13 @@ def summary(t: Translator, evidence: Evidence) -> Reply:
     lines = [t("admin.summary.title", survey=evidence.survey_id, version=evidence.survey_version)]
     if evidence.synthetic:
         lines.append(t("admin.synthetic"))
-    if evidence.started == 0:
-        return Reply("\n".join([*lines, "", t("admin.nothing_yet")]))
+    lines.append(t("admin.release.date", date=evidence.generated_at))
     period = t("admin.period", first=evidence.period_start, last=evidence.period_end)
     lines.append(
         t(
             "admin.summary.counts",
-            started=number(evidence.started),
-            completed=number(evidence.completed),
+            started=t("admin.hidden") if evidence.started is None else number(evidence.started),
+            completed=t("admin.hidden") if evidence.completed is None else number(evidence.completed),
             period=period,
         )
     )
@@ -60,6 +60,17 @@ def summary(t: Translator, evidence: Evidence) -> Reply:
     lines += _groups(t, t("admin.summary.by_age"), evidence.ages)
     lines += ["", t("admin.hidden_note"), t("admin.summary.more")]
     return Reply("\n".join(lines))
+
+
+def no_release(t: Translator, waiting: NoRelease) -> Reply:
+    return Reply(
+        t(
+            "admin.no_release",
+            started=number(waiting.started),
+            completed=number(waiting.completed),
+            needed=number(waiting.needed),
+        )
+    )
 
 
 def distribution(t: Translator, distribution: Distribution) -> Reply:
@@ -82,8 +93,8 @@ def cross_table(t: Translator, table: CrossTable) -> Reply:
     for label, base, cells in table.rows:
         shown_base = t("admin.hidden") if base is None else number(base)
         lines += ["", f"▸ {label} ({shown_base})"]
-        if base is not None:
-            lines += [f"   • {cell.label}: {_cell(t, cell)}" for cell in cells]
+        # A group's cells are released on their own: a hidden size does not hide them.
+        lines += [f"   • {cell.label}: {_cell(t, cell)}" for cell in cells]
     if table.multiple:
         lines.append(t("admin.multiple"))
     lines += ["", t("admin.hidden_note")]

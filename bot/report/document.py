@@ -160,9 +160,13 @@ def _front_page(evidence: Evidence, strings: Translator) -> list[_Block]:
 
 
 def _responses(evidence: Evidence, strings: Translator) -> str:
-    text = strings.plural(
-        "report.summary.responses", _Count(evidence.started), completed=format_count(evidence.completed)
-    )
+    if evidence.started is None or evidence.completed is None:
+        # Hidden so that those who stopped part-way, a small number, cannot be worked out.
+        text = strings.plural("report.summary.completed_only", _Count(evidence.completed or 0))
+    else:
+        text = strings.plural(
+            "report.summary.responses", _Count(evidence.started), completed=format_count(evidence.completed)
+        )
     if evidence.period_start and evidence.period_end:
         period = strings("report.period", start=_date(evidence.period_start), end=_date(evidence.period_end))
         text = f"{text} {period}"
@@ -203,8 +207,12 @@ def _story_counts(evidence: Evidence, strings: Translator) -> str:
 
 
 def _method(evidence: Evidence, strings: Translator) -> list[_Block]:
-    started = strings.plural("report.method.started", _Count(evidence.started))
-    completed = strings.plural("report.method.completed", _Count(evidence.completed))
+    started = (
+        strings("report.method.started_hidden")
+        if evidence.started is None
+        else strings.plural("report.method.started", _Count(evidence.started))
+    )
+    completed = strings.plural("report.method.completed", _Count(evidence.completed or 0))
     if evidence.period_start and evidence.period_end:
         period = strings("report.period", start=_date(evidence.period_start), end=_date(evidence.period_end))
     else:
@@ -229,7 +237,7 @@ def _method(evidence: Evidence, strings: Translator) -> list[_Block]:
         _Text(strings("report.method.partial")),
         _Text(strings("report.method.shares")),
         _Heading(strings("report.method.protection.heading"), 2),
-        _Text(strings("report.method.protection", threshold=MIN_GROUP_SIZE)),
+        _Text(strings("report.method.protection", threshold=MIN_GROUP_SIZE, made=evidence.generated_at)),
     ]
     if evidence.notes:
         blocks += [_Heading(strings("report.method.notes"), 2), _Bullets(evidence.notes)]

@@ -1,15 +1,14 @@
-"""Figures, themes and quotes for admins, built from SQL aggregates and protected before use.
+"""Figures, themes and quotes for admins, read from the latest protected release.
 
-``EvidenceService`` is what admin handlers and the report command call. It asks storage for
-counts (never rows), applies small-count protection (``bot.privacy.disclosure``) and returns the
-immutable structures of ``bot.report.figures`` with Swedish labels.
-"""
+``EvidenceService`` is what admin handlers and the report command call. It reads the release
+(``bot.release``), never counts the database itself, and returns the immutable structures of
+``bot.report.figures`` with Swedish labels; a cell the release hides stays hidden."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,17 +17,19 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 
 from bot.i18n.catalogue import LANGUAGE_ORDER, Translator
-from bot.privacy.disclosure import protect_partition, protect_split, protect_table, too_small
+from bot.release.model import Release
+from bot.release.service import STORY as STORY_DIMENSION
+from bot.release.service import THEMES, ReleaseService, counted_until
+from bot.release.tables import COMPLETED_ONLY, LANGUAGE, OTHER_LANGUAGES, Dimension, Selector, Where
 from bot.report.figures import Cell, CrossTable, Distribution, Evidence, Headline, Quote, Theme
 from bot.report.quote_translation import QuoteTranslator
-from bot.report.themes import THEMES, ThemeTagger
+from bot.report.themes import THEMES as THEMES_ORDER
+from bot.report.themes import ThemeTagger
 from bot.survey.definition import Question, QuestionKind, Survey
 from storage.interface import EvidenceSource
-from storage.models import AnswerCount
 
 MUNICIPALITY_TIME = ZoneInfo("Europe/Stockholm")
 SYNTHETIC_KEY = "synthetic"
-LANGUAGE = "language"
 QUOTES_PER_THEME = 3
 RETAG_BATCH = 2000
 
@@ -80,43 +81,108 @@ class Labels:
 
 def _ordered_languages(codes: Iterable[str]) -> list[str]:
     position = {code: index for index, code in enumerate(LANGUAGE_ORDER)}
-    # Unknown ("") last, the rest in the order residents see them.
-    return sorted(codes, key=lambda code: (code == "", position.get(code, len(position)), code))
+    # The small languages counted together last, the rest in the order residents see them.
+    return sorted(codes, key=lambda code: (code == OTHER_LANGUAGES, position.get(code, len(position)), code))
 
 
-def _cells(
-    protected: Mapping[str, int | None], base: int | None, label: Callable[[str], str]
-) -> tuple[Cell, ...]:
-    return tuple(
-        Cell(code, label(code), count, count / base if count is not None and base else None)
-        for code, count in protected.items()
-    )
+Row = tuple[str, int | None, tuple[Cell, ...]]
 
 
-def _option_counts(question: Question, counts: Iterable[AnswerCount]) -> tuple[dict[str, int], int, int]:
-    """Per option: respondents who chose it; then skipped and reached."""
-    chosen = dict.fromkeys(question.option_codes, 0)
-    skipped = reached = 0
-    for count in counts:
-        reached += count.respondents
-        if count.skipped:
-            skipped += count.respondents
-            continue
-        for code in count.option_codes:
-            # Codes of an older survey version that no longer exist are not counted here;
-            # the method section lists the versions the answers span.
-            if code in chosen:
-                chosen[code] += count.respondents
-    return chosen, skipped, reached
+class NoRelease(Exception):
+    """No release has been made yet: only the rounded progress can be shown."""
+
+    def __init__(self, started: int, completed: int, needed: int) -> None:
+        super().__init__("no release yet")
+        self.started = started
+        self.completed = completed
+        self.needed = needed
+
+
+def _key(*pairs: tuple[str, Selector]) -> Where:
+    return tuple(sorted((*COMPLETED_ONLY, *pairs)))
+
+
+class _Reader:
+    """Figures out of one release, with Swedish labels; a hidden cell stays hidden."""
+
+    def __init__(self, release: Release, labels: Labels) -> None:
+        self.release = release
+        self.labels = labels
+        self.total = release.n(COMPLETED_ONLY)
+
+    def share(self, count: int | None, base: int | None) -> float | None:
+        return count / base if count is not None and base else None
+
+    def label(self, dimension: str, code: str | None) -> str:
+        if code is None:
+            return self.labels.admin("admin.group.missing")
+        if dimension == LANGUAGE:
+            return self.labels.language(code)
+        if dimension == THEMES:
+            return self.labels.admin(f"admin.theme.{code}")
+        return self.labels.option(dimension, code)
+
+    def dimension(self, name: str) -> Dimension:
+        return self.release.dimensions[name]
+
+    def codes(self, name: str) -> list[str]:
+        codes = list(self.dimension(name).codes)
+        return _ordered_languages(codes) if name == LANGUAGE else codes
+
+    def one_way(self, name: str, key: str, title: str) -> Distribution:
+        """Every code of ``name``, shares of all completed responses; "no answer" apart."""
+        dimension = self.dimension(name)
+        cells = tuple(
+            Cell(code, self.label(name, code), n, self.share(n, self.total))
+            for code in self.codes(name)
+            for n in [self.release.n(_key((name, code)))]
+        )
+        return Distribution(
+            key=key,
+            title=title,
+            multiple=dimension.multiple,
+            base=self.total,
+            skipped=self.release.n(_key((name, None))),
+            cells=cells,
+        )
+
+    def groups(self, name: str, title: str) -> Distribution:
+        """A grouping as a list of groups, "no answer" among them when anyone is in it."""
+        distribution = self.one_way(name, name, title)
+        missing = distribution.skipped
+        cells = distribution.cells
+        if missing != 0:
+            cells = (*cells, Cell("", self.label(name, None), missing, self.share(missing, self.total)))
+        return Distribution(name, title, False, self.total, None, cells)
+
+    def cross(self, question: str, grouping: str) -> tuple[Row, ...] | None:
+        if _key((question, self.codes(question)[0]), (grouping, None)) not in self.release.status:
+            return None
+        rows = []
+        for group in [*self.codes(grouping), None]:
+            base = self.release.n(_key((grouping, group)))
+            if base == 0:
+                continue
+            cells = tuple(
+                Cell(code or "", self.label(question, code), n, self.share(n, base))
+                for code in [*self.codes(question), None]
+                for n in [self.release.n(_key((grouping, group), (question, code)))]
+            )
+            rows.append((self.label(grouping, group), base, cells))
+        return tuple(rows)
 
 
 class EvidenceService:
+    """What admins see, read from the latest protected release (``bot.release``): every
+    figure of every output is a cell of it, hidden or shown as the release decided."""
+
     def __init__(
         self,
         queries: EvidenceSource,
         survey: Survey,
         labels: Labels,
         tagger: ThemeTagger,
+        releases: ReleaseService,
         *,
         # What a story goes through to be shown as a quote: ``scrub_quote`` in the bot.
         scrub: Callable[[str], str] = lambda text: text,
@@ -128,12 +194,11 @@ class EvidenceService:
         self.survey = survey
         self.labels = labels
         self.tagger = tagger
+        self.releases = releases
         self._scrub = scrub
         self._quote_translator = quote_translator
         self._tagging_quality = tagging_quality
         self._clock = clock
-
-    # -- single figures ------------------------------------------------------------------
 
     def _question(self, question_id: str) -> Question:
         question = self.survey.question(question_id)
@@ -149,125 +214,67 @@ class EvidenceService:
     def groupings(self) -> tuple[str, ...]:
         return (LANGUAGE, *self.survey.groupings)
 
-    def _distribution(self, question: Question, counts: Iterable[AnswerCount]) -> Distribution:
-        """Shares are of those who answered; those who skipped are counted beside them."""
-        chosen, skipped, reached = _option_counts(question, counts)
-        answered = reached - skipped
-        multiple = question.kind is QuestionKind.MULTI
-        if too_small(answered):
-            protected: dict[str, int | None] = dict.fromkeys(chosen)
-            base = None
-        elif multiple:
-            protected = {code: protect_split(count, answered) for code, count in chosen.items()}
-            base = answered
-        else:
-            protected = protect_partition(chosen)
-            base = answered
-        return Distribution(
-            key=question.id,
-            title=self.labels.question(question.id),
-            multiple=multiple,
-            base=base,
-            skipped=None if too_small(skipped) else skipped,
-            cells=_cells(protected, base, lambda code: self.labels.option(question.id, code)),
-        )
+    def breakdowns(self, question_id: str) -> tuple[str, ...]:
+        """The groupings the release breaks ``question_id`` down by: a grouping question (area)
+        only by the other groupings (age), not by itself or the language."""
+        if question_id in self.survey.groupings:
+            return tuple(g for g in self.survey.groupings if g != question_id)
+        return self.groupings
+
+    async def _reader(self) -> _Reader:
+        release = await self.releases.latest()
+        if release is None:
+            started, completed = await self.releases.progress()
+            raise NoRelease(started, completed, self.releases.min_new)
+        return _Reader(release, self.labels)
 
     async def distribution(self, question_id: str) -> Distribution:
         question = self._question(question_id)
-        return self._distribution(question, await self.queries.answer_counts(self.survey.id, question_id))
+        reader = await self._reader()
+        return reader.one_way(question.id, question.id, self.labels.question(question.id))
 
     async def cross_table(self, question_id: str, grouping: str) -> CrossTable:
         question = self._question(question_id)
-        if grouping not in self.groupings:
+        if grouping not in self.breakdowns(question_id):
             raise UnknownGrouping(grouping)
-        counts = await self.queries.answer_counts_by(self.survey.id, question_id, grouping)
-        by_group: dict[str, list[AnswerCount]] = {}
-        for count in counts:
-            by_group.setdefault(count.group or "", []).append(count)
-        if grouping == LANGUAGE:
-            groups = _ordered_languages(by_group)
-        else:
-            order = [*self._question(grouping).option_codes, ""]
-            groups = [code for code in order if code in by_group]
-        columns = list(question.option_codes)
-        matrix, bases = [], []
-        for group in groups:
-            chosen, skipped, reached = _option_counts(question, by_group[group])
-            matrix.append(list(chosen.values()))
-            bases.append(reached - skipped)
-        multiple = question.kind is QuestionKind.MULTI
-        protected, protected_bases = (
-            protect_table(matrix, bases, rows_partition=not multiple) if matrix else ([], [])
-        )
-        rows = []
-        for group, values, base in zip(groups, protected, protected_bases, strict=True):
-            cells = _cells(
-                dict(zip(columns, values, strict=True)),
-                base,
-                lambda code: self.labels.option(question.id, code),
-            )
-            rows.append((self.labels.group(grouping, group), base, cells))
+        reader = await self._reader()
+        rows = reader.cross(question.id, grouping)
+        if rows is None:
+            raise UnknownGrouping(grouping)
         return CrossTable(
             question=question.id,
             title=self.labels.question(question.id),
             grouping=grouping,
             grouping_title=self.labels.admin(f"admin.grouping.{grouping}"),
-            multiple=multiple,
-            columns=tuple(self.labels.option(question.id, code) for code in columns),
-            rows=tuple(rows),
+            multiple=question.kind is QuestionKind.MULTI,
+            columns=(
+                *(self.labels.option(question.id, code) for code in question.option_codes),
+                self.labels.admin("admin.group.missing"),
+            ),
+            rows=rows,
         )
 
-    # -- the whole picture ---------------------------------------------------------------
-
-    async def _headlines(
-        self, distributions: Mapping[str, Distribution], counts: list[AnswerCount]
-    ) -> tuple[Headline, ...]:
+    def _headlines(self, reader: _Reader) -> tuple[Headline, ...]:
         headlines = []
         for headline in self.survey.headlines:
-            question = self._question(headline.question)
-            wanted = set(headline.options)
-            mine = [c for c in counts if c.question_id == question.id and not c.skipped]
-            answered = sum(c.respondents for c in mine)
-            count = sum(c.respondents for c in mine if wanted & set(c.option_codes))
-            shown = protect_split(count, answered)
-            # A sum of options must not give back one of them that the question's own figures hide.
-            if any(cell.hidden for cell in distributions[question.id].cells if cell.code in wanted):
-                shown = None
+            codes = tuple(c for c in reader.codes(headline.question) if c in headline.options)
+            selector: Selector = codes[0] if len(codes) == 1 else codes
             headlines.append(
                 Headline(
                     key=headline.id,
                     label=self.labels.admin(f"admin.headline.{headline.id}"),
-                    question=question.id,
-                    count=shown,
-                    base=None if too_small(answered) else answered,
+                    question=headline.question,
+                    count=reader.release.n(_key((headline.question, selector))),
+                    base=reader.total,
                 )
             )
         return tuple(headlines)
 
-    def _groups(
-        self,
-        key: str,
-        title: str,
-        sizes: Mapping[str, int],
-        order: Sequence[str],
-        label: Callable[[str], str],
-    ) -> Distribution:
-        present = [code for code in order if code in sizes]
-        protected = protect_partition({code: sizes[code] for code in present})
-        total = sum(sizes.values())
-        base = None if too_small(total) else total
-        return Distribution(key, title, False, base, None, _cells(protected, base, label))
-
-    async def _grouping(self, grouping: str) -> Distribution:
-        sizes = await self.queries.group_sizes(self.survey.id, grouping)
-        order = [*self._question(grouping).option_codes, ""]
-        return self._groups(
-            grouping,
-            self.labels.short(grouping),
-            sizes,
-            order,
-            lambda code: self.labels.group(grouping, code),
-        )
+    async def make_release(self) -> Release | None:
+        """A new release if one is due, with every story's themes found by the current lists
+        first, so the release counts what the report will quote."""
+        await self.retag()
+        return await self.releases.make_if_due()
 
     async def synthetic(self) -> bool:
         return await self.queries.get_meta(SYNTHETIC_KEY) == "1"
@@ -297,58 +304,37 @@ class EvidenceService:
         return [(response_id, self.tagger.tag(text, language)) for response_id, text, language in rows]
 
     async def _evidence(self, *, with_stories: bool) -> Evidence:
-        survey_id = self.survey.id
-        totals = await self.queries.totals(survey_id)
-        counts = await self.queries.answer_counts(survey_id)
-        by_question: dict[str, list[AnswerCount]] = {}
-        for count in counts:
-            by_question.setdefault(count.question_id, []).append(count)
-        distributions = {
-            question.id: self._distribution(question, by_question.get(question.id, []))
-            for question in self.survey.choice_questions()
-        }
-        languages = await self.queries.by_language(survey_id)
-        language_distribution = self._groups(
-            LANGUAGE,
-            self.labels.admin("admin.grouping.language"),
-            languages,
-            _ordered_languages(languages),
-            self.labels.language,
-        )
-        groupings = [await self._grouping(grouping) for grouping in self.survey.groupings]
+        reader = await self._reader()
+        release = reader.release
         empty = Distribution("", "", False, None, None, ())
-        written = voice = 0
-        story_languages = empty
+        languages = reader.groups(LANGUAGE, self.labels.admin("admin.grouping.language"))
+        groupings = [reader.groups(g, self.labels.short(g)) for g in self.survey.groupings]
         themes: tuple[Theme, ...] = ()
+        written = release.n(_key((STORY_DIMENSION, "written")))
         if with_stories:
-            written, voice = await self.queries.story_counts(survey_id)
-            story_languages_raw = await self.queries.story_languages(survey_id)
-            story_languages = self._groups(
-                "story_language",
-                self.labels.admin("admin.grouping.language"),
-                story_languages_raw,
-                _ordered_languages(story_languages_raw),
-                self.labels.language,
-            )
-            themes = await self._themes(written, story_languages)
-        versions = await self.queries.survey_versions(survey_id)
+            themes = await self._themes(reader, written)
+        versions = await self.queries.survey_versions(self.survey.id)
+        made_at = datetime.fromisoformat(release.made_at).astimezone(MUNICIPALITY_TIME)
         return Evidence(
-            survey_id=survey_id,
+            survey_id=self.survey.id,
             survey_version=self.survey.version,
-            synthetic=await self.synthetic(),
-            generated_at=self._clock().astimezone(MUNICIPALITY_TIME).strftime("%Y-%m-%d %H:%M"),
-            period_start=local_time(totals.first_consent),
-            period_end=local_time(totals.last_consent),
-            started=totals.started,
-            completed=totals.completed,
-            languages=language_distribution,
+            synthetic=release.synthetic,
+            generated_at=made_at.strftime("%Y-%m-%d %H:%M"),
+            period_start=release.period[0],
+            period_end=release.period[1],
+            started=release.n(()),
+            completed=reader.total,
+            languages=languages,
             areas=groupings[0] if groupings else empty,
             ages=groupings[1] if len(groupings) > 1 else empty,
-            headlines=await self._headlines(distributions, counts),
-            questions=tuple(distributions.values()),
-            stories_written=None if too_small(written) else written,
-            voice_notes=None if too_small(voice) else voice,
-            story_languages=story_languages,
+            headlines=self._headlines(reader),
+            questions=tuple(
+                reader.one_way(q.id, q.id, self.labels.question(q.id)) for q in self.survey.choice_questions()
+            ),
+            stories_written=written,
+            voice_notes=release.n(_key((STORY_DIMENSION, "voice"))),
+            # A quote's language is named only where the release names that language.
+            story_languages=languages,
             themes=themes,
             translation_provider=self._quote_translator.name if self._quote_translator else None,
             notes=self._notes(versions),
@@ -375,24 +361,25 @@ class EvidenceService:
             )
         return tuple(notes)
 
-    async def _themes(self, written: int, story_languages: Distribution) -> tuple[Theme, ...]:
-        counts = await self.queries.theme_counts(self.survey.id)
-        # A quote's language is named next to it: only languages whose count is shown qualify.
-        nameable = {cell.code for cell in story_languages.cells if cell.count is not None and cell.code}
+    async def _themes(self, reader: _Reader, written: int | None) -> tuple[Theme, ...]:
+        release = reader.release
+        nameable = {code for code in release.dimensions[LANGUAGE].codes if code != OTHER_LANGUAGES}
+        until = counted_until(release.made_at)
         used: set[str] = set()
         chosen: dict[str, tuple[Quote, ...]] = {}
-        for theme in THEMES:
-            count = protect_split(counts.get(theme, 0), written)
+        counts = {theme: release.n(_key((THEMES, theme))) for theme in THEMES_ORDER}
+        for theme in THEMES_ORDER:
             quotes: tuple[Quote, ...] = ()
-            if count:
-                # Only what a person approved for quoting, in the words they approved.
-                approved = await self.queries.approved_quotes(self.survey.id, theme, limit=40)
+            if counts[theme]:
+                # Only what a person approved for quoting, in the words they approved, from a
+                # response this release counts.
+                approved = await self.queries.approved_quotes(self.survey.id, theme, limit=40, until=until)
                 quotes = tuple(self._pick_quotes(approved, nameable, used))
             chosen[theme] = quotes
         translations = await self._translate([quote for quotes in chosen.values() for quote in quotes])
         themes = []
-        for theme in THEMES:
-            count = protect_split(counts.get(theme, 0), written)
+        for theme in THEMES_ORDER:
+            count = counts[theme]
             quotes = tuple(
                 Quote(q.text, q.language, q.language_name, translations.get(q.text)) for q in chosen[theme]
             )
@@ -402,7 +389,7 @@ class EvidenceService:
                     title=self.labels.admin(f"admin.theme.{theme}"),
                     description=self.labels.admin(f"admin.theme.{theme}.about"),
                     count=count,
-                    share=count / written if count is not None and written else None,
+                    share=reader.share(count, written),
                     quotes=quotes,
                 )
             )

@@ -1,6 +1,6 @@
 """What admins are shown: counts already aggregated and already protected.
 
-Everything here has passed small-count protection (``bot.privacy.disclosure``): a count that must not
+Everything here comes from a protected release (``bot.release``): a count that must not
 be shown is ``None`` and nothing derived from it (a share, a bar) exists. Renderers (chat, the
 Word and Markdown report, charts) only lay these values out; they never see a raw count.
 """
@@ -101,8 +101,10 @@ class Evidence:
     generated_at: str  # ISO date and time, local to the municipality
     period_start: str | None  # date of the first and last consent
     period_end: str | None
-    started: int  # consented responses
-    completed: int
+    # Consented and completed responses; None when hidden (the release keeps the number of
+    # completed responses shown wherever it can: every share is of it).
+    started: int | None
+    completed: int | None
     languages: Distribution  # the language each respondent used the survey in
     areas: Distribution
     ages: Distribution
