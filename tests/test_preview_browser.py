@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.preview.server import PREVIEW_ADMIN_ID, Preview
 from bot.survey.definition import QuestionKind, load_survey
 from tests.support import make_settings
+from tests.test_preview import quick_release
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -111,6 +112,8 @@ async def test_the_admin_downloads_the_report_through_the_page(tmp_path: Path) -
     preview = Preview(make_settings(tmp_path), host="127.0.0.1", port=0, directory=tmp_path / "preview")
     await preview.start()
     try:
+        # The report is of the latest release: one is made before the admin asks.
+        await quick_release(preview.services)
         async with playwright_api.async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             try:
