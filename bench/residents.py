@@ -79,8 +79,14 @@ class ScriptedResident:
         await self.press(lang, lambda m: "consent:yes" in button_data(m))
         first = self.survey.questions[0].id
         await self.press("consent:yes", lambda m: f"s:{first}" in button_data(m))
+        # Each question's first option; questions the answers route past are not shown.
+        given: dict[str, tuple[str, ...]] = {}
         for question in self.survey.questions:
-            following = self.survey.next_question(question.id)
+            if not self.survey.shown(question, given):
+                continue
+            if question.kind is not QuestionKind.FREE_TEXT:
+                given[question.id] = (question.options[0].code,)
+            following = self.survey.next_question(question.id, given)
             if question.kind is QuestionKind.FREE_TEXT:
                 before = self.last()
                 before_id = before["message_id"] if before else 0

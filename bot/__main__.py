@@ -18,12 +18,14 @@ from bot.app import StartupError, build_application, load_tagger, load_translati
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n.catalogue import CatalogueError, Translations
 from bot.i18n.coverage import report as coverage_report
+from bot.i18n.review import ReviewError, apply_review, review_sheet
 from bot.logs import configure_logging
 from bot.preview.server import DEFAULT_DIRECTORY, run_preview
 from bot.privacy.retention import purge
-from bot.release.service import NotEnoughNew
+from bot.release.model import Release
+from bot.release.service import NotEnoughNew, ReleaseService
 from bot.report.evidence import NoRelease
-from bot.survey.definition import SurveyError, load_survey
+from bot.survey.definition import SurveyError, load_survey, load_surveys
 from bot.telegram.webhook import run_webhook
 from storage import Database, Repository
 from storage.database import PRIVATE_FILE_MODE
@@ -91,9 +93,21 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="folder for the preview's own database (default ./data/preview)",
     )
-    commands.add_parser(
-        "translations", help="per language: messages translated, marked unreviewed, and missing"
+    translations = commands.add_parser(
+        "translations",
+        help="per language: messages translated, marked unreviewed, and missing; or a reviewer's sheet",
+        description=(
+            "Without options, prints per language how many messages are translated, marked "
+            "unreviewed and missing. --review LANG --out F.csv writes a sheet for a native "
+            "speaker: each message's key, purpose, Swedish source and translation, with empty "
+            "columns for a better wording and for approval. --apply F.csv reads it back: rows "
+            "marked approved get the reviewer's wording (if any) and lose the unreviewed flag."
+        ),
     )
+    sheet = translations.add_mutually_exclusive_group()
+    sheet.add_argument("--review", metavar="LANG", help="write the reviewer's sheet of this language")
+    sheet.add_argument("--apply", type=Path, metavar="F", help="apply a reviewed sheet")
+    translations.add_argument("--out", type=Path, help="where --review writes the sheet (.csv)")
     release = commands.add_parser(
         "release",
         help="make the protected release of the figures and write it as release.json and CSV files",
@@ -212,7 +226,7 @@ async def _purge(settings: Settings) -> str:
 async def _healthcheck(settings: Settings) -> str | None:
     """What is wrong, in one line, or None when the bot could run."""
     settings.require_token()
-    load_translations(settings, load_survey(settings.survey_file))
+    load_translations(settings, load_surveys(settings.survey_file))
     if not settings.database_path.exists():
         return f"no database at {settings.database_path}"
     async with Database(settings.database_path) as database:
@@ -250,27 +264,62 @@ async def _release(settings: Settings, out: Path) -> str:
         raise ConfigError(f"no database at {settings.database_path}")
     services = await open_services(settings)
     try:
-        releases = services.admin.evidence.releases
-        try:
-            await services.admin.evidence.retag()
-            release = await releases.make()
-            made = f"made a new release of {release.completed} completed responses"
-        except NotEnoughNew as waiting:
-            latest = await releases.latest()
-            if latest is None:
-                raise ConfigError(
-                    f"no release yet: {waiting.new} responses completed, {waiting.needed} needed"
-                ) from None
-            release = latest
-            made = (
-                f"only {waiting.new} responses completed since the release of {release.made_at} "
-                f"({waiting.needed} needed): wrote that one again"
-            )
-        await services.admin.evidence.record("cli", "release", release.made_at)
+        evidence = services.admin.evidence
+        releases = evidence.releases
+        await evidence.retag()
+        release, made = await _release_of(releases, None)
+        # Answers to an earlier version of the survey have releases of their own, written
+        # beside the current one.
+        earlier = []
+        for survey in releases.versions.earlier:
+            try:
+                earlier.append((survey.version, (await _release_of(releases, survey.version))[0]))
+            except ConfigError:
+                continue
+        await evidence.record("cli", "release", release.made_at)
     finally:
         await services.database.close()
     written = release.write(out)
-    return f"{made}; {len(written)} files in {out}"
+    for version, other in earlier:
+        written += other.write(out / f"version-{version}")
+    also = f" (and version {', '.join(v for v, _ in earlier)} in its own folder)" if earlier else ""
+    return f"{made}; {len(written)} files in {out}{also}"
+
+
+async def _release_of(releases: ReleaseService, version: str | None) -> tuple[Release, str]:
+    """A new release of ``version`` if one is due, else its latest, and what was done."""
+    try:
+        release = await releases.make(version)
+        return release, f"made a new release of {release.completed} completed responses"
+    except NotEnoughNew as waiting:
+        latest = await releases.latest(version)
+        if latest is None:
+            raise ConfigError(
+                f"no release yet: {waiting.new} responses completed, {waiting.needed} needed"
+            ) from None
+        return latest, (
+            f"only {waiting.new} responses completed since the release of {latest.made_at} "
+            f"({waiting.needed} needed): wrote that one again"
+        )
+
+
+def _translations(settings: Settings, arguments: argparse.Namespace) -> str | None:
+    try:
+        if arguments.review:
+            if arguments.out is None:
+                raise ConfigError("--review needs --out F.csv")
+            arguments.out.write_text(review_sheet(settings.locales_dir, arguments.review), encoding="utf-8")
+            return f"wrote the reviewer's sheet of {arguments.review} to {arguments.out}"
+        if arguments.apply:
+            applied = apply_review(settings.locales_dir, arguments.apply)
+            return (
+                f"{applied.language}: {applied.approved} messages approved "
+                f"({applied.reworded} with the reviewer's wording), {applied.left} rows left as they were"
+            )
+    except ReviewError as error:
+        raise ConfigError(str(error)) from None
+    coverage_report(Translations.load(settings.locales_dir), sys.stdout)
+    return None
 
 
 async def _quotes(settings: Settings, arguments: argparse.Namespace) -> str:
@@ -345,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         elif arguments.command == "translations":
-            coverage_report(Translations.load(settings.locales_dir), sys.stdout)
+            done = _translations(settings, arguments)
+            if done:
+                print(done, file=sys.stderr)
         elif arguments.command == "backup":
             asyncio.run(_backup(settings, arguments.out))
             print(f"backup written to {arguments.out}", file=sys.stderr)

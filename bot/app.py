@@ -25,7 +25,7 @@ from bot.release.service import ReleaseService, release_regularly
 from bot.report.evidence import EvidenceService, Labels
 from bot.report.quote_translation import provider_from_settings
 from bot.report.themes import TAGGING_QUALITY_FILE, THEMES, ThemeListError, ThemeTagger
-from bot.survey.definition import Survey, load_survey
+from bot.survey.definition import SurveyVersions, load_surveys
 from bot.survey.service import SurveyService
 from bot.telegram.flood import FloodGuard
 from bot.telegram.reading import skipping_bot
@@ -41,9 +41,11 @@ class StartupError(Exception):
     """The bot cannot start; the message says why in one line."""
 
 
-def load_translations(settings: Settings, survey: Survey) -> Translations:
+def load_translations(settings: Settings, versions: SurveyVersions) -> Translations:
+    """The catalogues, checked to hold the texts of every survey version residents may be on."""
     translations = Translations.load(settings.locales_dir, default=settings.default_language)
-    missing = translations.missing_keys(survey.catalogue_keys())
+    keys = dict.fromkeys(key for survey in versions.all for key in survey.catalogue_keys())
+    missing = translations.missing_keys(list(keys))
     if missing:
         raise StartupError(f"the source catalogue lacks survey texts: {', '.join(missing)}")
     return translations
@@ -51,10 +53,18 @@ def load_translations(settings: Settings, survey: Survey) -> Translations:
 
 async def open_services(settings: Settings) -> Services:
     """Connect and migrate the database and load survey, catalogues and the pseudonym key."""
-    survey = load_survey(settings.survey_file)
-    translations = load_translations(settings, survey)
+    versions = load_surveys(settings.survey_file)
+    survey = versions.current
+    translations = load_translations(settings, versions)
     tagger = load_tagger(settings)
     admin_strings = _staff_catalogue(settings, "admin")
+    staff_keys = [
+        *(f"admin.headline.{headline.id}" for survey in versions.all for headline in survey.headlines),
+        *(f"admin.grouping.{grouping}" for survey in versions.all for grouping in survey.groupings),
+    ]
+    unlabelled = [key for key in staff_keys if not admin_strings.has(key)]
+    if unlabelled:
+        raise StartupError(f"the admin catalogue lacks labels: {', '.join(unlabelled)}")
     report_strings = _staff_catalogue(settings, "report")
     quote_translator = provider_from_settings(settings)
     # Everything that can fail on a file is loaded above: from here on a database is open.
@@ -67,10 +77,10 @@ async def open_services(settings: Settings) -> Services:
     )
     repository = Repository(database)
     queries = EvidenceQueries(database)
-    releases = ReleaseService(queries, survey, THEMES, min_new=settings.release_min_new)
+    releases = ReleaseService(queries, versions, THEMES, min_new=settings.release_min_new)
     evidence = EvidenceService(
         queries,
-        survey,
+        versions,
         Labels(survey=translations.translator("sv"), admin=admin_strings),
         tagger,
         releases,
@@ -83,7 +93,7 @@ async def open_services(settings: Settings) -> Services:
         database=database,
         survey=survey,
         translations=translations,
-        surveys=SurveyService(repository, survey, scrub=scrub, tagger=tagger),
+        surveys=SurveyService(repository, versions, scrub=scrub, tagger=tagger),
         pseudonymize=Pseudonymizer(key),
         admin=AdminService(settings.admin_ids, evidence, repository, report_strings),
         admin_strings=admin_strings,

@@ -39,7 +39,7 @@ async def on_error(update: object, context: BotContext) -> None:
             if response is not None:
                 if response.language:
                     t = context.translator(response.language)
-                answers_kept = has_stored_answers(response, context.services.survey)
+                answers_kept = has_stored_answers(response, context.surveys.survey_for(response))
         except Exception:  # the database itself may be what failed
             logger.warning("could not read the resident's language for the error reply")
     if isinstance(error, DatabaseUnavailable):
@@ -66,4 +66,5 @@ def has_stored_answers(response: Response, survey: Survey) -> bool:
     current = survey.question(response.current_question or "")
     if response.stage is not Stage.QUESTIONS or current is None:
         return False
-    return survey.position(current.id) > survey.position(survey.choice_questions()[0].id)
+    ids = [q.id for q in survey.questions]
+    return ids.index(current.id) > ids.index(survey.choice_questions()[0].id)

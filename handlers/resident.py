@@ -46,20 +46,14 @@ async def show_current_step(
     if progress.question is None:
         await send_thanks(update, context, t, title_key="done.already")
         return
-    await send(
-        update,
-        context,
-        views.question(
-            t, context.services.survey, progress.question, progress.response.pending_codes, note=note
-        ),
-    )
+    await send(update, context, views.at_question(t, progress, note=note))
 
 
 async def send_thanks(update: Update, context: BotContext, t: Translator, *, title_key: str) -> None:
     """Thanks with the recap of everything the resident answered."""
     data = await context.surveys.resident_data(_respondent(update, context))
     if data is not None:
-        await send(update, context, views.thanks(t, context.services.survey, data, title_key=title_key))
+        await send(update, context, views.thanks(t, data, title_key=title_key))
 
 
 def consent_view(context: BotContext, t: Translator) -> views.Reply:
@@ -109,7 +103,7 @@ async def my_data(update: Update, context: BotContext) -> None:
     """/mydata: everything stored about this resident, and nothing about anyone else."""
     respondent, _, t = await resident(update, context)
     data = await context.surveys.resident_data(respondent)
-    await send(update, context, views.my_data(t, context.services.survey, data))
+    await send(update, context, views.my_data(t, data))
 
 
 async def delete_data(update: Update, context: BotContext) -> None:
@@ -201,14 +195,10 @@ async def _answer(
     update: Update, context: BotContext, response: Response | None, t: Translator, callback: Callback
 ) -> None:
     surveys = context.surveys
-    survey = context.services.survey
     if callback.action is Action.TOGGLE:
         progress = await surveys.toggle(response, callback.question, callback.value)
         await answer_query(update)
-        assert progress.question is not None
-        await edit_or_send(
-            update, context, views.question(t, survey, progress.question, progress.response.pending_codes)
-        )
+        await edit_or_send(update, context, views.at_question(t, progress))
         return
     if callback.action is Action.ANSWER:
         progress = await surveys.answer(response, callback.question, callback.value)
@@ -219,7 +209,7 @@ async def _answer(
     # Looked up only now: the service accepts nothing but the resident's current question, so a
     # button of a question the survey does not have (forged, or from an older version) has
     # already been turned away as a SurveyFlowError instead of failing here.
-    answered = survey.question(callback.question)
+    answered = progress.survey.question(callback.question)
     assert answered is not None
     await answer_query(update, t("callback.saved"))
     note = views.saved_note(t, answered, progress.saved_codes)
@@ -229,14 +219,12 @@ async def _answer(
 async def _show_progress(
     update: Update, context: BotContext, progress: Progress, t: Translator, *, note: str | None, edit: bool
 ) -> None:
-    survey = context.services.survey
     if progress.finished:
         data = await context.surveys.resident_data(_respondent(update, context))
         assert data is not None
-        reply = views.thanks(t, survey, data)
+        reply = views.thanks(t, data)
     else:
-        assert progress.question is not None
-        reply = views.question(t, survey, progress.question, progress.response.pending_codes, note=note)
+        reply = views.at_question(t, progress, note=note)
     if edit:
         await edit_or_send(update, context, reply)
     else:

@@ -128,4 +128,15 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX releases_by_survey ON releases (survey_id, id)",
         ],
     ),
+    (
+        "0005_release_per_version",
+        [
+            # A release counts the responses to one version of the survey: versions ask
+            # different questions, and protecting them apart keeps each release's tables about
+            # one set of respondents. Releases made before name their version in their file.
+            "ALTER TABLE releases ADD COLUMN survey_version TEXT",
+            "UPDATE releases SET survey_version = json_extract(public, '$.survey_version')",
+            "CREATE INDEX releases_by_version ON releases (survey_id, survey_version, id)",
+        ],
+    ),
 ]

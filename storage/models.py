@@ -117,6 +117,8 @@ class ReleaseRow:
     written_story: bool
     voice_story: bool
     themes: tuple[str, ...]
+    # The version answered ("" when unknown: counted as the current one).
+    survey_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)

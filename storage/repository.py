@@ -546,15 +546,23 @@ class EvidenceQueries:
             (now, actor, action, detail),
         )
 
-    async def release_rows(self, survey_id: str, *, until: str | None = None) -> list[ReleaseRow]:
-        """Every consented response of the survey, for counting a release; with ``until``, only
-        those consented at or before that moment (ISO 8601, UTC)."""
-        bound = " AND r.consented_at <= ?" if until else ""
-        parameters: tuple[str, ...] = (survey_id, until) if until else (survey_id,)
+    async def release_rows(
+        self, survey_id: str, *, until: str | None = None, version: str | None = None
+    ) -> list[ReleaseRow]:
+        """Every consented response of the survey (of one ``version``, if given), for counting a
+        release; with ``until``, only those consented at or before that moment (ISO 8601, UTC)."""
+        bound = (" AND r.consented_at <= ?" if until else "") + (
+            " AND r.survey_version = ?" if version else ""
+        )
+        parameters: tuple[str, ...] = (
+            survey_id,
+            *((until,) if until else ()),
+            *((version,) if version else ()),
+        )
         # Completed by then: a response finished a moment later waits for the next release.
         completed = "COALESCE(r.completed_at <= ?, 0)" if until else "r.completed_at IS NOT NULL"
         responses = await self.database.fetchall(
-            f"SELECT r.id, r.language, {completed} AS completed, "
+            f"SELECT r.id, r.language, r.survey_version, {completed} AS completed, "
             "s.text IS NOT NULL AS written, s.voice_file_id IS NOT NULL AS voice, "
             "(SELECT group_concat(t.theme, ';') FROM story_themes t WHERE t.response_id = r.id) AS themes "
             "FROM responses r LEFT JOIN stories s ON s.response_id = r.id "
@@ -574,6 +582,7 @@ class EvidenceQueries:
             ReleaseRow(
                 language=row["language"],
                 completed=bool(row["completed"]),
+                survey_version=row["survey_version"],
                 answers=answers.get(row["id"], {}),
                 written_story=bool(row["written"]),
                 voice_story=bool(row["voice"]),
@@ -582,23 +591,26 @@ class EvidenceQueries:
             for row in responses
         ]
 
-    async def completed_count(self, survey_id: str) -> int:
+    async def completed_count(self, survey_id: str, version: str | None = None) -> int:
+        only = " AND r.survey_version = ?" if version else ""
         row = await self.database.fetchone(
-            f"SELECT COUNT(r.completed_at) AS n FROM responses r WHERE {_COUNTED}", (survey_id,)
+            f"SELECT COUNT(r.completed_at) AS n FROM responses r WHERE {_COUNTED}{only}",
+            (survey_id, version) if version else (survey_id,),
         )
         return int(row["n"]) if row else 0
 
-    async def save_release(self, survey_id: str, release: StoredRelease) -> None:
+    async def save_release(self, survey_id: str, release: StoredRelease, version: str) -> None:
         await self.database.execute(
-            "INSERT INTO releases (survey_id, made_at, completed, public, small) VALUES (?, ?, ?, ?, ?)",
-            (survey_id, release.made_at, release.completed, release.public, release.small),
+            "INSERT INTO releases (survey_id, survey_version, made_at, completed, public, small) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (survey_id, version, release.made_at, release.completed, release.public, release.small),
         )
 
-    async def latest_release(self, survey_id: str) -> StoredRelease | None:
+    async def latest_release(self, survey_id: str, version: str) -> StoredRelease | None:
         row = await self.database.fetchone(
             "SELECT made_at, completed, public, small FROM releases "
-            "WHERE survey_id = ? ORDER BY id DESC LIMIT 1",
-            (survey_id,),
+            "WHERE survey_id = ? AND survey_version = ? ORDER BY id DESC LIMIT 1",
+            (survey_id, version),
         )
         if row is None:
             return None

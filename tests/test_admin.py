@@ -54,14 +54,17 @@ Answers = Mapping[str, str | Sequence[str] | None]
 
 
 async def answer(resident: Resident, answers: Answers, until: str | None = None) -> None:
-    """Answer every choice question as ``answers`` says (None: skip it), stopping before
-    ``until`` if given."""
-    for question in resident.harness.services.survey.questions:
+    """Answer every choice question the answers lead to as ``answers`` says (None: skip it),
+    stopping before ``until`` if given; questions routed past are not shown, so not answered."""
+    survey = resident.harness.services.survey
+    given: dict[str, tuple[str, ...]] = {}
+    for question in survey.questions:
         if question.id == until:
             return
-        if question.kind is QuestionKind.FREE_TEXT:
+        if question.kind is QuestionKind.FREE_TEXT or not survey.shown(question, given):
             continue
         choice = answers[question.id]
+        given[question.id] = () if choice is None else (choice,) if isinstance(choice, str) else tuple(choice)
         if choice is None:
             await resident.press(f"s:{question.id}")
         elif question.kind is QuestionKind.MULTI:
@@ -91,11 +94,11 @@ async def residents_answer(
 async def residents_stop_early(
     harness: Harness, count: int, *, answers: Answers = ANSWERS, first: int = 2500
 ) -> None:
-    """Residents who consent and answer the first questions, up to the area, but never finish."""
+    """Residents who consent and answer the first questions, up to the district, but never finish."""
     for number in range(count):
         resident = harness.resident(first + number, "sv")
         await begin(resident, "sv")
-        await answer(resident, answers, until="area")
+        await answer(resident, answers, until="district")
 
 
 async def make_release(harness: Harness) -> Release:
@@ -127,19 +130,19 @@ async def test_admin_commands_do_not_exist_for_others(
     unknown = outsider.last_text()
     for command in ("summary", "stats", "export", "report"):
         with caplog.at_level(logging.WARNING):
-            await command_with(outsider, command, "frequency by area")
+            await command_with(outsider, command, "visits by district")
         assert outsider.last_text() == unknown
         assert f"admin command /{command} refused" in caplog.text
     assert not any(m["document"] for m in outsider.messages())
     assert str(OUTSIDER) not in caplog.text
-    assert "frequency by area" not in caplog.text
+    assert "visits by district" not in caplog.text
     assert audit(harness) == []
 
 
 async def test_summary_shows_counts_and_hides_small_groups(harness: Harness) -> None:
     await residents_answer(harness, ["sv"] * 6)
     # One Arabic-speaking resident, the only one in Alby.
-    await residents_answer(harness, ["ar"], answers={**ANSWERS, "area": "alby"}, first=2100)
+    await residents_answer(harness, ["ar"], answers={**ANSWERS, "district": "alby"}, first=2100)
     release = await make_release(harness)
     assert release.completed == 7
     admin = harness.resident(ADMIN, "sv")
@@ -150,9 +153,11 @@ async def test_summary_shows_counts_and_hides_small_groups(harness: Harness) -> 
     assert lines[1] == release_line(release)
     assert "Påbörjade svar: 7" in lines
     assert "Fullständiga svar: 7" in lines
-    # Everyone answered "could not go": 7 of 7 is shown, as the other side is empty.
-    assert "• Skulle få svårare eller inte kunna ta sig till Liljeholmen: 7 av 7 (100\u00a0%)" in lines
-    assert "• Kan inte sköta sina ärenden digitalt: 0 av 7 (0\u00a0%)" in lines
+    # Everyone answered "much harder": 7 of 7 is shown, as the other side is empty.
+    assert "• Skulle få lite eller mycket svårare att få hjälp av myndigheterna: 7 av 7 (100\u00a0%)" in lines
+    assert "• Skulle få lite eller mycket lättare att få hjälp av myndigheterna: 0 av 7 (0\u00a0%)" in lines
+    # Everyone can go online only with help.
+    assert "• Kan sköta alla eller några ärenden på internet: 0 av 7 (0\u00a0%)" in lines
     # Fewer than 20 respondents in each language: they are counted together, and none is named.
     assert "• övriga språk: 7 (100\u00a0%)" in lines
     assert "arabiska" not in text and "• svenska" not in text
@@ -160,7 +165,7 @@ async def test_summary_shows_counts_and_hides_small_groups(harness: Harness) -> 
     assert "• Alby: .." in lines
     assert "• Fittja: .." in lines
     assert "• Tumba: 0 (0\u00a0%)" in lines
-    assert "• 45–64: 7 (100\u00a0%)" in lines
+    assert "• 45–64 år: 7 (100\u00a0%)" in lines
     assert no_small_count_shown(text), text
     assert "”..” är ett dolt antal" in text
     assert [row["action"] for row in audit(harness)] == ["summary"]
@@ -184,7 +189,7 @@ async def test_before_any_release_admins_see_only_rounded_progress(harness: Harn
     admin = harness.resident(ADMIN, "sv")
     await admin.command("summary")
     assert admin.last_text() == expected
-    for question in ("frequency", "frequency by area", "agencies efter åldersgrupp"):
+    for question in ("visits", "visits by district", "agencies efter åldersgrupp"):
         await command_with(admin, "stats", question)
         assert admin.last_text() == expected, question
     # A question chosen from the list: the same message says the same, with no figures.
@@ -193,7 +198,7 @@ async def test_before_any_release_admins_see_only_rounded_progress(harness: Harn
     await admin.press_in(menu["message_id"], data_for(menu, swedish_titles(harness)[0]))
     assert message(admin, menu["message_id"])["text"] == expected
     # A breakdown button, as under an older message, answers the same.
-    await admin.press_in(menu["message_id"], "st:b:0:area")
+    await admin.press_in(menu["message_id"], "st:b:0:district")
     assert message(admin, menu["message_id"])["text"] == expected
     await admin.command("report")
     assert admin.last_text() == expected
@@ -215,18 +220,18 @@ async def test_figures_change_only_with_a_new_release(harness: Harness) -> None:
     before = admin.last_text()
     assert f"Fullständiga svar: {MIN_NEW}" in before.splitlines()
     assert release_line(first) in before.splitlines()
-    await command_with(admin, "stats", "frequency")
-    frequency = admin.last_text()
+    await command_with(admin, "stats", "visits")
+    visits = admin.last_text()
 
     # One more resident completes (in Alby, answering otherwise), another only starts: the
     # figures stay those of the release, or the difference would single them out.
-    alby = {**ANSWERS, "area": "alby", "frequency": "weekly"}
+    alby = {**ANSWERS, "district": "alby", "visits": "12_plus"}
     await residents_answer(harness, ["sv"], answers=alby, first=2100)
     await residents_stop_early(harness, 1)
     await admin.command("summary")
     assert admin.last_text() == before
-    await command_with(admin, "stats", "frequency")
-    assert admin.last_text() == frequency
+    await command_with(admin, "stats", "visits")
+    assert admin.last_text() == visits
     # A new release must wait for MIN_NEW newly completed responses.
     with pytest.raises(NotEnoughNew) as waiting:
         await make_release(harness)
@@ -252,58 +257,95 @@ async def test_figures_change_only_with_a_new_release(harness: Harness) -> None:
     assert f"• Alby: {MIN_NEW} (50\u00a0%)" in lines
     assert f"• Fittja: {MIN_NEW} (50\u00a0%)" in lines
     assert no_small_count_shown(after), after
-    await command_with(admin, "stats", "frequency")
+    await command_with(admin, "stats", "visits")
     lines = admin.last_text().splitlines()
-    assert f"• Minst en gång i veckan: {MIN_NEW} (50\u00a0%)" in lines
-    assert f"• Minst en gång i månaden: {MIN_NEW} (50\u00a0%)" in lines
+    assert f"• 12 gånger eller fler: {MIN_NEW} (50\u00a0%)" in lines
+    assert f"• 6–11 gånger: {MIN_NEW} (50\u00a0%)" in lines
 
 
 async def test_stats_for_one_question_and_broken_down(harness: Harness) -> None:
     # Twenty in Swedish, enough to be named; five in English who skip the question, counted with
-    # the other small languages; five who stop part-way after answering "weekly".
+    # the other small languages; five who stop part-way after answering "12 times or more".
     await residents_answer(harness, ["sv"] * 20)
-    await residents_answer(harness, ["en"] * 5, answers={**ANSWERS, "frequency": None}, first=2100)
-    await residents_stop_early(harness, 5, answers={**ANSWERS, "frequency": "weekly"})
+    await residents_answer(harness, ["en"] * 5, answers={**ANSWERS, "visits": None}, first=2100)
+    await residents_stop_early(harness, 5, answers={**ANSWERS, "visits": "12_plus"})
     release = await make_release(harness)
     assert release.completed == 25
     admin = harness.resident(ADMIN, "sv")
-    await command_with(admin, "stats", "frequency")
+    await command_with(admin, "stats", "visits")
     lines = admin.last_text().splitlines()
     # Only completed responses count, and shares are of all of them, those who skipped included.
     assert "Bas: 25 som fullföljde enkäten" in lines[1]
-    assert "• Minst en gång i veckan: 0 (0\u00a0%)" in lines
-    assert "• Minst en gång i månaden: 20 (80\u00a0%)" in lines
+    assert "• 12 gånger eller fler: 0 (0\u00a0%)" in lines
+    assert "• 6–11 gånger: 20 (80\u00a0%)" in lines
     assert "Hoppade över frågan: 5" in lines
-    await command_with(admin, "stats", "frequency by language")
+    await command_with(admin, "stats", "visits by language")
     text = admin.last_text()
     assert "Uppdelat efter språk:" in text
     assert "engelska" not in text
     rows = text.split("▸ ")[1:]
     assert [row.splitlines()[0] for row in rows] == ["svenska (20)", "övriga språk (5)"]
-    assert "   • Minst en gång i månaden: 20 (100\u00a0%)" in rows[0].splitlines()
+    assert "   • 6–11 gånger: 20 (100\u00a0%)" in rows[0].splitlines()
     assert "   • Uppgift saknas: 0 (0\u00a0%)" in rows[0].splitlines()
-    assert "   • Minst en gång i månaden: 0 (0\u00a0%)" in rows[1].splitlines()
+    assert "   • 6–11 gånger: 0 (0\u00a0%)" in rows[1].splitlines()
     assert "   • Uppgift saknas: 5 (100\u00a0%)" in rows[1].splitlines()
     assert no_small_count_shown(text), text
-    await command_with(admin, "stats", "agencies by age")
+    await command_with(admin, "stats", "agencies by age_group")
     text = admin.last_text()
     assert "Flera svar möjliga" in text
     # Groups nobody is in are left out.
-    assert [row.splitlines()[0] for row in text.split("▸ ")[1:]] == ["45–64 (25)"]
+    assert [row.splitlines()[0] for row in text.split("▸ ")[1:]] == ["45–64 år (25)"]
     assert "   • Skatteverket: 25 (100\u00a0%)" in text.splitlines()
     assert "   • Pensionsmyndigheten: 0 (0\u00a0%)" in text.splitlines()
     details = [row["detail"] for row in audit(harness)]
-    assert details == ["frequency", "frequency by language", "agencies by age"]
+    assert details == ["visits", "visits by language", "agencies by age_group"]
+
+
+async def test_stats_of_a_routed_question_count_only_those_asked(harness: Harness) -> None:
+    # Five visitors in Fittja; five in Alby who never visited and so skip the visit questions.
+    await residents_answer(harness, ["sv"] * 5)
+    never = {**ANSWERS, "visits": "never", "district": "alby"}
+    await residents_answer(harness, ["sv"] * 5, answers=never, first=2100)
+    release = await make_release(harness)
+    assert release.completed == 10
+    admin = harness.resident(ADMIN, "sv")
+    # The question everyone is asked keeps the base of all who completed.
+    await command_with(admin, "stats", "visits")
+    lines = admin.last_text().splitlines()
+    assert "Bas: 10 som fullföljde enkäten" in lines[1]
+    assert "• Aldrig: 5 (50\u00a0%)" in lines
+    assert not any(line.startswith("Fick inte frågan") for line in lines)
+    # A visit question: shares are of the five asked, and the five routed past are apart.
+    await command_with(admin, "stats", "wait_time")
+    text = admin.last_text()
+    lines = text.splitlines()
+    assert "Bas: 5 som fick frågan och fullföljde enkäten" in lines[1]
+    assert "• 30–59 minuter: 5 (100\u00a0%)" in lines
+    assert "Hoppade över frågan: 0" in lines
+    assert "Fick inte frågan (gällde dem inte, eller en tidigare version av enkäten): 5" in lines
+    # "Not asked" is never listed among the answers.
+    assert "not_asked" not in text and len([line for line in lines if line.startswith("• ")]) == 5
+    # Broken down, a group nobody in it was asked is left out.
+    await command_with(admin, "stats", "wait_time by district")
+    text = admin.last_text()
+    assert [row.splitlines()[0] for row in text.split("▸ ")[1:]] == ["Fittja (5)"]
+    assert "   • 30–59 minuter: 5 (100\u00a0%)" in text.splitlines()
+    # The headline on a routed question has the same base.
+    await admin.command("summary")
+    lines = admin.last_text().splitlines()
+    assert "• Väntade 30 minuter eller mer vid senaste besöket: 5 av 5 (100\u00a0%)" in lines
+    assert "• Har varit på kontoret 12 gånger eller fler de senaste 12 månaderna: 0 av 10 (0\u00a0%)" in lines
+    assert no_small_count_shown(admin.last_text()), admin.last_text()
 
 
 async def test_stats_answers_mistakes_politely(harness: Harness) -> None:
     admin = harness.resident(ADMIN, "sv")
-    await command_with(admin, "stats", "online by area extra")
+    await command_with(admin, "stats", "digital by district extra")
     assert "Skriv /stats och en fråga" in admin.last_text()
     await command_with(admin, "stats", "shoesize")
     assert "Det finns ingen fråga som heter ”shoesize”" in admin.last_text()
-    assert "frequency" in admin.last_text()
-    await command_with(admin, "stats", "frequency by shoesize")
+    assert "visits" in admin.last_text()
+    await command_with(admin, "stats", "visits by shoesize")
     assert "Det går inte att dela upp efter ”shoesize”" in admin.last_text()
     assert audit(harness) == []
 
@@ -388,14 +430,14 @@ async def test_stats_accepts_the_swedish_name_of_a_grouping(harness: Harness) ->
     await residents_answer(harness, ["sv"] * 5)
     await make_release(harness)
     admin = harness.resident(ADMIN, "sv")
-    await command_with(admin, "stats", "online efter område")
+    await command_with(admin, "stats", "digital efter kommundel")
     text = admin.last_text()
-    assert "Uppdelat efter område:" in text
-    # Only Fittja has respondents; the areas nobody is in are left out.
+    assert "Uppdelat efter kommundel:" in text
+    # Only Fittja has respondents; the districts nobody is in are left out.
     assert [row.splitlines()[0] for row in text.split("▸ ")[1:]] == ["Fittja (5)"]
-    assert "   • Ja, med hjälp: 5 (100\u00a0%)" in text.splitlines()
+    assert "   • Bara om någon hjälper mig: 5 (100\u00a0%)" in text.splitlines()
     assert "   • Uppgift saknas: 0 (0\u00a0%)" in text.splitlines()
-    assert [row["detail"] for row in audit(harness)] == ["online by area"]
+    assert [row["detail"] for row in audit(harness)] == ["digital by district"]
 
 
 def _command_message(chat_id: int, text: str) -> dict[str, object]:
@@ -418,7 +460,7 @@ async def test_admin_figures_go_only_to_the_admins_own_private_chat(
     api = harness.api
     since = api.event_seq()
     with caplog.at_level(logging.WARNING):
-        for command in ("/summary", "/export", "/report", "/stats frequency"):
+        for command in ("/summary", "/export", "/report", "/stats visits"):
             # Typed by the admin in a chat their Telegram Business account handles for them.
             business = {**_command_message(customer, command), "business_connection_id": "bc-1"}
             await api.send_raw_update({"business_message": business})
@@ -468,7 +510,7 @@ async def test_stats_alone_offers_every_question_as_a_button(harness: Harness) -
     menu = admin.last()
     assert menu["text"] == "Välj en fråga"
     titles = swedish_titles(harness)
-    assert "Hur ofta har du varit på servicekontoret i Hallunda det senaste året?" in titles
+    assert "Hur många gånger har du varit på servicekontoret i Hallunda de senaste 12 månaderna?" in titles
     assert list(button_labels(menu).values()) == titles
     assert all(len(data.encode()) <= 64 and data.startswith("st:") for data in buttons_of(menu))
     # Only the list: no figures were read, so nothing is audited yet.
@@ -481,17 +523,17 @@ async def test_stats_buttons_turn_the_same_message_into_figures_and_back(harness
     admin = harness.resident(ADMIN, "sv")
     await admin.command("stats")
     menu = admin.last()
-    await command_with(admin, "stats", "frequency")
+    await command_with(admin, "stats", "visits")
     typed_figures = admin.last_text()
 
-    title = "Hur ofta har du varit på servicekontoret i Hallunda det senaste året?"
+    title = "Hur många gånger har du varit på servicekontoret i Hallunda de senaste 12 månaderna?"
     await admin.press_in(menu["message_id"], data_for(menu, title))
     shown = message(admin, menu["message_id"])
-    assert shown["text"] == typed_figures, "the same figures as /stats frequency"
+    assert shown["text"] == typed_figures, "the same figures as /stats visits"
     assert "Bas: 10 som fullföljde enkäten" in shown["text"]
-    assert "• Minst en gång i månaden: 10 (100\u00a0%)" in shown["text"]
+    assert "• 6–11 gånger: 10 (100\u00a0%)" in shown["text"]
     labels = list(button_labels(shown).values())
-    assert labels == ["efter språk", "efter område", "efter åldersgrupp", "« Alla frågor"]
+    assert labels == ["efter språk", "efter kommundel", "efter åldersgrupp", "« Alla frågor"]
 
     await admin.press_in(menu["message_id"], data_for(shown, "efter språk"))
     shown = message(admin, menu["message_id"])
@@ -512,7 +554,7 @@ async def test_stats_buttons_turn_the_same_message_into_figures_and_back(harness
     assert len([m for m in admin.messages() if m["message_id"] >= menu["message_id"]]) == 2
 
     details = [row["detail"] for row in audit(harness)]
-    assert details == ["frequency", "frequency", "frequency by language", "frequency"]
+    assert details == ["visits", "visits", "visits by language", "visits"]
 
 
 async def test_stats_question_is_not_offered_broken_down_by_itself(harness: Harness) -> None:
@@ -521,13 +563,13 @@ async def test_stats_question_is_not_offered_broken_down_by_itself(harness: Harn
     admin = harness.resident(ADMIN, "sv")
     await admin.command("stats")
     menu = admin.last()
-    index = harness.services.admin.evidence.question_ids.index("area")
+    index = harness.services.admin.evidence.question_ids.index("district")
     await admin.press_in(menu["message_id"], f"st:q:{index}")
     shown = message(admin, menu["message_id"])
     assert shown["text"].startswith("Var bor du?")
     # Nor by the language: the release crosses the groupings only with each other.
     assert list(button_labels(shown).values()) == ["efter åldersgrupp", "« Alla frågor"]
-    await admin.command("stats area by language")
+    await admin.command("stats district by language")
     assert "language" not in admin.last()["text"].split("Välj bland:")[-1]
 
 
@@ -546,10 +588,10 @@ async def test_stats_button_with_a_long_view_still_answers(harness: Harness) -> 
         return text * 60 if key == "admin.hidden_note" else text
 
     with patch.object(strings.__class__, "__call__", verbose):
-        await admin.press_in(menu["message_id"], "st:b:0:area")
+        await admin.press_in(menu["message_id"], "st:b:0:district")
     sent = [m for m in admin.messages() if m["message_id"] > menu["message_id"]]
     assert sent, "a view too long to edit in is sent as new messages"
-    assert "Uppdelat efter område:" in sent[0]["text"]
+    assert "Uppdelat efter kommundel:" in sent[0]["text"]
     assert "▸ Fittja (5)" in sent[0]["text"]
     assert all(len(m["text"]) <= 4096 for m in sent)
     assert list(button_labels(sent[-1]).values()) == ["« Frågan", "« Alla frågor"]
@@ -563,7 +605,7 @@ async def test_forged_stats_button_from_a_non_admin_reveals_nothing(harness: Har
     await harness.api.press(OUTSIDER, start["message_id"], "nonsense:1")
     await harness.deliver()
     unknown_button = [m["text"] for m in outsider.messages()]
-    for data in ("st:m", "st:q:0", "st:b:0:area", "st:b:0:language"):
+    for data in ("st:m", "st:q:0", "st:b:0:district", "st:b:0:language"):
         await harness.api.press(OUTSIDER, start["message_id"], data)
         await harness.deliver()
     texts = [m["text"] or "" for m in outsider.messages()]

@@ -98,6 +98,9 @@ def filled(tmp_path: Path, released: Path) -> Settings:
     return settings
 
 
+NOT_ASKED = "not_asked"  # in the export: routed past the question
+
+
 def answer_codes(value: str) -> frozenset[str] | None:
     """An exported answer as the release counts it: the codes, or None for no answer."""
     return None if value in ("", "skipped") else frozenset(value.split(";"))
@@ -189,19 +192,29 @@ async def test_shown_counts_are_the_true_counts(filled: Settings) -> None:
     assert evidence.generated_at == made.strftime("%Y-%m-%d %H:%M")
     figures = Shown()
 
-    # Every choice question: every option, shares of all completed responses.
+    # Every choice question: every option, shares of the completed responses that were asked it
+    # (those whose answers routed them past it are counted apart).
     for distribution in evidence.questions:
         question = survey.question(distribution.key)
         assert question is not None
-        answers = [answer_codes(row[distribution.key]) for row in completed]
+        asked = [row for row in completed if row[distribution.key] != NOT_ASKED]
+        answers = [answer_codes(row[distribution.key]) for row in asked]
         no_answer = sum(answer is None for answer in answers)
-        assert distribution.base == len(completed)
+        if question.show_if is None:
+            assert distribution.not_asked == 0 and len(asked) == len(completed)
+        else:
+            figures.check(
+                distribution.not_asked, len(completed) - len(asked), (distribution.key, "not asked")
+            )
+        base = None if distribution.not_asked is None else len(asked)
+        assert distribution.base == base
         figures.check(distribution.skipped, no_answer, (distribution.key, "no answer"))
         assert [cell.code for cell in distribution.cells] == list(question.option_codes)
         for cell in distribution.cells:
             true = sum(cell.code in answer for answer in answers if answer is not None)
             figures.check(cell.count, true, (distribution.key, cell.code))
-            assert cell.share == (None if cell.count is None else pytest.approx(true / len(completed)))
+            hidden = cell.count is None or base is None
+            assert cell.share == (None if hidden else pytest.approx(true / len(asked)))
 
     # Languages: the small ones counted together as "other"; a kept one has at least 20.
     language = release.dimensions["language"]
@@ -245,7 +258,10 @@ async def test_shown_counts_are_the_true_counts(filled: Settings) -> None:
             for answer in [answer_codes(row[headline.question])]
         )
         figures.check(headline.count, true, ("headline", headline.key))
-        assert headline.base == len(completed)
+        # The base is those asked the question: unknown only where its "not asked" is hidden.
+        asked = sum(row[headline.question] != NOT_ASKED for row in completed)
+        (of_question,) = [d for d in evidence.questions if d.key == headline.question]
+        assert headline.base == (None if of_question.not_asked is None else asked)
     assert any(headline.count is not None for headline in evidence.headlines)
 
     # Stories and themes: of completed responses, as tagged when the release was made.
@@ -282,7 +298,7 @@ async def test_shown_counts_are_the_true_counts(filled: Settings) -> None:
             for label, code in groups.items()
         }
         for label, base, cells in table.rows:
-            members = people[label]
+            members = [row for row in people[label] if row[table.question] != NOT_ASKED]
             figures.check(base, len(members), (table.question, table.grouping, label))
             assert base != 0, "a group with nobody in it is left out"
             assert len(cells) == len(table.columns)
@@ -549,8 +565,8 @@ async def test_before_any_release_only_rounded_progress_is_told(tmp_path: Path) 
         calls = (
             service.summary,
             service.evidence,
-            lambda: service.distribution("frequency"),
-            lambda: service.cross_table("frequency", "area"),
+            lambda: service.distribution("visits"),
+            lambda: service.cross_table("visits", "district"),
         )
         for call in calls:
             with pytest.raises(NoRelease) as raised:

@@ -39,7 +39,7 @@ async def test_export_rows_are_codes_whatever_the_language(harness: Harness) -> 
     await answer_all(english)
     await english.press("s:story")
     await begin(unfinished, "sv")
-    await unfinished.press("s:frequency")
+    await unfinished.press("s:visits")
     await not_consented.command("start")
     await not_consented.press("lang:sv")
     await begin(speaker, "sv")
@@ -58,9 +58,9 @@ async def test_export_rows_are_codes_whatever_the_language(harness: Harness) -> 
     for row in (first, second, fourth):
         assert row["state"] == "completed"
         assert row["agencies"] == "fk;skv" and row["errands"] == "letter;eservices"
-        assert row["if_moved"] == "could_not_go" and row["survey_version"] == survey.version
+        assert row["move_ease"] == "much_harder" and row["survey_version"] == survey.version
         assert DAY.match(row["completed_on"]), row["completed_on"]
-    assert third["state"] == "started" and third["frequency"] == "skipped" and third["errands"] == ""
+    assert third["state"] == "started" and third["visits"] == "skipped" and third["errands"] == ""
     assert third["completed_on"] == ""
     for row in rows:
         # The day only: a time to the second could be matched against who was at the office when.

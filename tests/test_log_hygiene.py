@@ -80,7 +80,7 @@ async def forged_press(api: LocalBotApi) -> None:
             "id": "555000111222333",
             "from": {"id": FORGER, "is_bot": False, "first_name": "Test", "language_code": "sv"},
             "chat_instance": "42",
-            "data": "a:frequency:weekly",
+            "data": "a:visits:12_plus",
             "message": {
                 "message_id": 1,
                 "date": int(time.time()),

@@ -44,6 +44,7 @@ from bot.survey.definition import Survey
 from storage.models import ReleaseRow
 
 SMALL = range(1, 5)
+NOT_ASKED = "not_asked"
 SAFE = 5  # a hidden small cell must be able to reach this
 COMPLETED = "completed"
 LANGUAGE = "language"
@@ -70,6 +71,8 @@ SURVEY = Survey.model_validate(
                 "id": "help",
                 "kind": "multi",
                 "options": [{"code": "papers"}, {"code": "phone"}, {"code": "none", "exclusive": True}],
+                # Routed: those who answer "no" to trust are not asked (a category of its own).
+                "show_if": {"question": "trust", "any_of": ["yes", "sometimes"]},
             },
             {"id": "story", "kind": "free_text"},
         ],
@@ -244,6 +247,8 @@ class Attacker:
                 choices = [dims[name].values() for name in names]
                 for combination in product(*choices):
                     values = dict(zip(names, combination, strict=True))
+                    if block == "main" and not routing_allows(values):
+                        continue
                     yield Unknown(period, block, {COMPLETED: "yes", **values})
             for value in dims[COMPLETED].values():
                 if value != "yes":
@@ -377,12 +382,38 @@ class Attacker:
 # -- the true population -------------------------------------------------------------------
 
 
+def asked(question_id: str, values: Mapping[str, Value]) -> bool:
+    """The survey's routing, which anyone can read in its definition: a routed question is asked
+    when the answer it depends on is one of its codes, or was not given."""
+    question = SURVEY.question(question_id)
+    assert question is not None
+    if question.show_if is None:
+        return True
+    source = values.get(question.show_if.question)
+    return source is None or source in question.show_if.any_of
+
+
+def routing_allows(values: Mapping[str, Value]) -> bool:
+    """Whether a kind of respondent is possible: exactly those routed past a question are its
+    "not asked"."""
+    for question in SURVEY.choice_questions():
+        if question.show_if is None or question.id not in values:
+            continue
+        value = values[question.id]
+        not_asked = value == NOT_ASKED or value == frozenset((NOT_ASKED,))
+        if not_asked == asked(question.id, values):
+            return False
+    return True
+
+
 def answers(row: ReleaseRow) -> dict[str, Value]:
     """A respondent's answers per dimension, as the survey defines them."""
     values: dict[str, Value] = {COMPLETED: "yes" if row.completed else "no", LANGUAGE: row.language}
     for question in SURVEY.choice_questions():
         codes = row.answers.get(question.id)
-        if not codes:
+        if question.id not in row.answers and not asked(question.id, values):
+            values[question.id] = frozenset((NOT_ASKED,)) if question.kind == "multi" else NOT_ASKED
+        elif not codes:
             values[question.id] = None
         elif question.kind == "multi":
             values[question.id] = frozenset(codes)
@@ -478,11 +509,19 @@ def generate(seed: int) -> list[ReleaseRow]:
         reached = len(questions) if completed else rng.randrange(len(questions))
         has_story = completed and rng.random() < written
         themes = tuple(t for t, p in zip(THEMES, theme_odds, strict=True) if has_story and rng.random() < p)
+        given: dict[str, tuple[str, ...] | None] = {}
+        for index, question in enumerate(questions):
+            values = {name: codes[0] if codes else None for name, codes in given.items()}
+            if index >= reached:
+                given[question.id] = None
+            elif asked(question.id, values):
+                given[question.id] = answer(index)
+            # else: routed past, so no answer is stored at all
         rows.append(
             ReleaseRow(
                 language=language,
                 completed=completed,
-                answers={q.id: answer(i) if i < reached else None for i, q in enumerate(questions)},
+                answers=given,
                 written_story=has_story,
                 voice_story=completed and rng.random() < voice,
                 themes=themes,
@@ -630,8 +669,9 @@ def test_a_headline_does_not_give_away_the_rest_of_its_question() -> None:
             "area": ("north",),
             "age": ("old",),
             "trust": (trust,),
-            "help": ("papers",),
         }
+        if trust != "no":  # routed past otherwise
+            answers["help"] = ("papers",)
         return ReleaseRow("sv", True, answers, written_story=False, voice_story=False, themes=())
 
     rows = [row("yes")] * 15 + [row("sometimes")] * 14 + [row("no")]

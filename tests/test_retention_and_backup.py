@@ -29,7 +29,7 @@ async def three_residents(harness: Harness) -> None:
     await finished.say("klart")
     halfway = harness.resident(7002)
     await begin(halfway)
-    await halfway.press("a:frequency:weekly")
+    await halfway.press("a:visits:12_plus")
     never_consented = harness.resident(7003)
     await never_consented.command("start")
 
@@ -57,7 +57,8 @@ async def test_abandoned_responses_can_be_dropped(harness: Harness) -> None:
     result = await purge(harness.services.surveys.repository, settings)
     assert result.abandoned == 2
     assert [row["stage"] for row in db_rows(harness, "SELECT stage FROM responses")] == ["done"]
-    assert len(db_rows(harness, "SELECT * FROM answers")) == 13  # only the finished one's
+    # Only the finished one's: every choice question of the survey (ANSWERS leads through all).
+    assert len(db_rows(harness, "SELECT * FROM answers")) == len(harness.services.survey.choice_questions())
 
 
 async def test_everything_older_than_the_retention_period_is_erased(harness: Harness) -> None:
@@ -90,7 +91,9 @@ async def test_online_backup_is_a_consistent_copy(harness: Harness, tmp_path: Pa
     try:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert copy.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 3
-        assert copy.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 14
+        # The finished resident's answers to every choice question, and the one of the halfway one.
+        choices = len(harness.services.survey.choice_questions())
+        assert copy.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == choices + 1
     finally:
         copy.close()
     assert not target.with_name("copy.sqlite3.partial").exists()
@@ -152,7 +155,7 @@ async def test_unwritable_database_gets_a_polite_try_again_later(
 ) -> None:
     resident = harness.resident(7005)
     await begin(resident)
-    await resident.press("a:frequency:weekly")
+    await resident.press("a:visits:12_plus")
     before = db_rows(harness, "SELECT question_id, option_codes FROM answers")
     connection = harness.services.database.connection
     if fault == "read-only":
@@ -213,7 +216,7 @@ async def test_a_locked_database_is_waited_on(harness: Harness) -> None:
     release = asyncio.get_running_loop().call_later(1.0, other.execute, "COMMIT")
     try:
         started = asyncio.get_running_loop().time()
-        await resident.press("a:frequency:weekly")
+        await resident.press("a:visits:12_plus")
         waited = asyncio.get_running_loop().time() - started
     finally:
         release.cancel()
@@ -222,5 +225,5 @@ async def test_a_locked_database_is_waited_on(harness: Harness) -> None:
         other.close()
     assert waited >= 0.9
     assert (
-        db_rows(harness, "SELECT option_codes FROM answers WHERE question_id = 'frequency'")[0][0] == "weekly"
+        db_rows(harness, "SELECT option_codes FROM answers WHERE question_id = 'visits'")[0][0] == "12_plus"
     )

@@ -172,7 +172,7 @@ async def test_purge_leaves_no_trace_in_any_file(harness: Harness, reason: str) 
         await answer_all(resident)
         await resident.say(long_story(marker))
     else:
-        await resident.press("a:frequency:weekly")
+        await resident.press("a:visits:12_plus")
     age_responses(harness, 366 if reason == "expired" else 31)
     assert_somewhere(database, pseudonym.encode())
     if reason == "expired":

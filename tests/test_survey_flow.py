@@ -10,20 +10,26 @@ from bot.survey.definition import QuestionKind
 from tests.support import Harness, Resident, close_harness, open_harness
 
 # One scripted set of answers: single choice -> code, multiple choice -> codes in tick order.
+# These answers lead through every question (a visitor who needs help with Swedish).
 ANSWERS: dict[str, str | list[str]] = {
-    "frequency": "monthly",
+    "visits": "6_11",
     "on_behalf": "both",
+    "move_ease": "much_harder",
+    "move_handle": ["travel", "someone_helps"],
     "agencies": ["skv", "fk"],
     "errands": ["letter", "eservices"],
-    "waiting": "30_60",
-    "language_help": "yes",
-    "online": "with_help",
+    "wait_time": "30_59",
+    "crowding": "somewhat",
+    "trade_off": "short_trip",
+    "language_need": "always",
+    "language_support": ["interpreter", "written"],
+    "digital": "with_help",
     "transport": "public",
-    "travel_time": "15_30",
-    "if_moved": "could_not_go",
-    "safety": "fairly_safe",
-    "area": "fittja",
-    "age": "45_64",
+    "trip_time": "15_29",
+    "safety_day": "fairly_safe",
+    "safety_evening": "fairly_unsafe",
+    "district": "fittja",
+    "age_group": "45_64",
 }
 
 
@@ -55,15 +61,19 @@ def asked(harness: Harness, question_id: str, language: str = "sv") -> str:
     """The progress line shown above a question, e.g. "Fråga 3 av 14"."""
     survey = harness.services.survey
     t = harness.services.translations.translator(language)
-    return t("question.progress", number=survey.position(question_id), total=len(survey.questions))
+    number, total = survey.position(question_id)
+    return t("question.progress", number=number, total=total)
 
 
 async def answer_all(resident: Resident, answers: dict[str, str | list[str]] = ANSWERS) -> None:
+    """Answer every question the answers lead to, in order (those routed past are not shown)."""
     survey = resident.harness.services.survey
+    given: dict[str, tuple[str, ...]] = {}
     for question in survey.questions:
-        if question.kind is QuestionKind.FREE_TEXT:
+        if question.kind is QuestionKind.FREE_TEXT or not survey.shown(question, given):
             continue
         choice = answers[question.id]
+        given[question.id] = tuple(choice) if isinstance(choice, list) else (choice,)
         if question.kind is QuestionKind.MULTI:
             for code in choice:
                 await resident.press(f"t:{question.id}:{code}")
@@ -95,30 +105,35 @@ async def test_full_survey_in_swedish(harness: Harness) -> None:
         assert fragment in consent
     assert resident.buttons() == ["consent:yes", "consent:no"]
     await resident.press("consent:yes")
-    assert asked(harness, "frequency") in resident.last_text()
+    assert asked(harness, "visits") in resident.last_text()
     await answer_all(resident)
     assert "Vill du berätta mer?" in resident.last_text()
     await resident.say("Jag behöver hjälp med breven från Försäkringskassan, på arabiska.")
     thanks = resident.last_text()
     assert "Tack för att du svarade" in thanks
     assert "Myndigheter: Försäkringskassan, Skatteverket" in thanks
-    assert "Område: Fittja" in thanks
+    assert "Kommundel: Fittja" in thanks
     assert "/mydata" in thanks and "/delete" in thanks
 
     assert stored_answers(harness) == {
-        "frequency": ("monthly", 0),
+        "visits": ("6_11", 0),
         "on_behalf": ("both", 0),
+        "move_ease": ("much_harder", 0),
+        "move_handle": ("travel;someone_helps", 0),
         "agencies": ("fk;skv", 0),
         "errands": ("letter;eservices", 0),
-        "waiting": ("30_60", 0),
-        "language_help": ("yes", 0),
-        "online": ("with_help", 0),
+        "wait_time": ("30_59", 0),
+        "crowding": ("somewhat", 0),
+        "trade_off": ("short_trip", 0),
+        "language_need": ("always", 0),
+        "language_support": ("interpreter;written", 0),
+        "digital": ("with_help", 0),
         "transport": ("public", 0),
-        "travel_time": ("15_30", 0),
-        "if_moved": ("could_not_go", 0),
-        "safety": ("fairly_safe", 0),
-        "area": ("fittja", 0),
-        "age": ("45_64", 0),
+        "trip_time": ("15_29", 0),
+        "safety_day": ("fairly_safe", 0),
+        "safety_evening": ("fairly_unsafe", 0),
+        "district": ("fittja", 0),
+        "age_group": ("45_64", 0),
     }
     (response,) = db_rows(harness, "SELECT * FROM responses")
     assert response["stage"] == "done" and response["language"] == "sv"
@@ -135,13 +150,13 @@ async def test_full_survey_in_english_stores_the_same_codes(harness: Harness) ->
     await resident.press("lang:en")
     assert "Botkyrka Municipality is asking" in resident.last_text()
     await resident.press("consent:yes")
-    assert asked(harness, "frequency", "en") in resident.last_text()
+    assert asked(harness, "visits", "en") in resident.last_text()
     await answer_all(resident)
     await resident.say("The office helps me with letters I cannot read.")
     thanks = resident.last_text()
     assert "Thank you for answering" in thanks
-    assert "Travel time: 15–30 min" in thanks
-    assert stored_answers(harness)["if_moved"] == ("could_not_go", 0)
+    assert "Travel time: 15–29 minutes" in thanks
+    assert stored_answers(harness)["move_ease"] == ("much_harder", 0)
     assert stored_answers(harness)["agencies"] == ("fk;skv", 0)
     (story,) = db_rows(harness, "SELECT language FROM stories")
     assert story["language"] == "en"
@@ -200,7 +215,7 @@ async def test_nothing_is_stored_before_consent_and_declining_keeps_nothing(harn
     assert row["stage"] == "consent" and row["consented_at"] is None
     # An answer button forged before consent is refused and stores nothing.
     message_id = resident.last()["message_id"]
-    await resident.press_in(message_id, "a:frequency:weekly")
+    await resident.press_in(message_id, "a:visits:12_plus")
     assert db_rows(harness, "SELECT * FROM answers") == []
     await resident.press("consent:no")
     assert "Inget har sparats" in resident.last_text()
@@ -260,10 +275,10 @@ async def test_restart_mid_survey_continues_on_the_same_database(harness: Harnes
         # The button on the message sent before the restart still answers the current question.
         await again.press_in(question_message, "t:errands:pension")
         await again.press_in(question_message, "d:errands")
-        assert asked(restarted, "waiting") in again.last_text()
+        assert asked(restarted, "wait_time") in again.last_text()
         # An old consent button pressed after the restart changes nothing and shows the question.
         await again.press_in(consent_message, "consent:yes")
-        assert asked(restarted, "waiting") in again.last_text()
+        assert asked(restarted, "wait_time") in again.last_text()
         answers = stored_answers(restarted)
         assert answers["agencies"] == ("pm", 0) and answers["errands"] == ("pension", 0)
     finally:
@@ -282,18 +297,19 @@ async def test_each_answer_is_committed_before_the_next_question_is_sent(harness
             seen.append((str(params["text"]), stored_answers(harness)))
 
     harness.api.observers.append(observe)
-    await resident.press("a:frequency:weekly")
+    await resident.press("a:visits:12_plus")
     await resident.press("s:on_behalf")
-    await resident.press("t:agencies:fk")
-    await resident.press("d:agencies")
-    assert len(seen) == 4
+    await resident.press("a:move_ease:no_difference")
+    await resident.press("t:move_handle:phone")
+    await resident.press("d:move_handle")
+    assert len(seen) == 5
     # When each question was sent, the answers before it were already in the file.
     second = next(answers for text, answers in seen if asked(harness, "on_behalf") in text)
-    assert second == {"frequency": ("weekly", 0)}
-    third = next(answers for text, answers in seen if asked(harness, "agencies") in text)
-    assert third == {"frequency": ("weekly", 0), "on_behalf": ("", 1)}
-    fourth = next(answers for text, answers in seen if asked(harness, "errands") in text)
-    assert fourth["agencies"] == ("fk", 0)
+    assert second == {"visits": ("12_plus", 0)}
+    third = next(answers for text, answers in seen if asked(harness, "move_ease") in text)
+    assert third == {"visits": ("12_plus", 0), "on_behalf": ("", 1)}
+    fifth = next(answers for text, answers in seen if asked(harness, "agencies") in text)
+    assert fifth["move_handle"] == ("phone", 0)
 
 
 async def test_language_can_be_changed_in_the_middle(harness: Harness) -> None:
@@ -313,10 +329,10 @@ async def test_language_can_be_changed_in_the_middle(harness: Harness) -> None:
 async def test_cancel_pauses_politely_and_keeps_answers(harness: Harness) -> None:
     resident = harness.resident(1011)
     await begin(resident)
-    await resident.press("a:frequency:once")
+    await resident.press("a:visits:once")
     await resident.command("cancel")
     assert "pausar" in resident.last_text()
-    assert stored_answers(harness) == {"frequency": ("once", 0)}
+    assert stored_answers(harness) == {"visits": ("once", 0)}
     await resident.command("start")
     assert asked(harness, "on_behalf") in resident.last_text()
 
@@ -328,7 +344,7 @@ async def test_start_after_finishing_shows_the_recap(harness: Harness) -> None:
     await resident.press("s:story")
     await resident.command("start")
     text = resident.last_text()
-    assert "redan svarat" in text and "Område: Fittja" in text
+    assert "redan svarat" in text and "Kommundel: Fittja" in text
 
 
 async def test_voice_note_is_kept_by_reference(harness: Harness) -> None:
@@ -360,10 +376,10 @@ async def test_mydata_shows_own_answers_only_and_delete_erases_them(harness: Har
     await answer_all(first)
     await first.say("Min egen berättelse")
     await begin(other)
-    await other.press("s:frequency")
+    await other.press("s:visits")
     await first.command("mydata")
     text = first.last_text()
-    assert "Område: Fittja" in text and "Min egen berättelse" in text
+    assert "Kommundel: Fittja" in text and "Min egen berättelse" in text
     assert "Samtycke" in text
     await other.command("mydata")
     assert "Fittja" not in other.last_text() and "Min egen berättelse" not in other.last_text()

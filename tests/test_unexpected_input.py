@@ -35,13 +35,13 @@ async def test_typed_text_in_english_gets_an_english_answer(harness: Harness) ->
 async def test_sticker_photo_and_document_during_questions(harness: Harness) -> None:
     resident = harness.resident(2003)
     await begin(resident)
-    await resident.press("s:frequency")
+    await resident.press("s:visits")
     for send in (harness.api.send_sticker, harness.api.send_photo, harness.api.send_document):
         await send(2003)
         await harness.deliver()
         text = resident.last_text()
         assert "kan jag inte ta emot" in text and asked(harness, "on_behalf") in text
-    assert stored_answers(harness) == {"frequency": ("", 1)}
+    assert stored_answers(harness) == {"visits": ("", 1)}
 
 
 async def test_photo_when_a_story_is_asked_for(harness: Harness) -> None:
@@ -125,12 +125,12 @@ async def test_old_button_after_the_question_was_answered(harness: Harness) -> N
     resident = harness.resident(2009)
     await begin(resident)
     first_question = resident.last()["message_id"]
-    await resident.press("a:frequency:weekly")
+    await resident.press("a:visits:12_plus")
     await resident.command("start")  # a second copy of question 2
-    query_id = await resident.press_in(first_question, "a:frequency:monthly")
+    query_id = await resident.press_in(first_question, "a:visits:6_11")
     assert harness.api.callback_answers()[query_id].get("text", "").startswith("Den knappen")
     assert asked(harness, "on_behalf") in resident.last_text()
-    assert stored_answers(harness) == {"frequency": ("weekly", 0)}
+    assert stored_answers(harness) == {"visits": ("12_plus", 0)}
 
 
 async def test_unknown_and_forged_callback_data(harness: Harness) -> None:
@@ -140,18 +140,18 @@ async def test_unknown_and_forged_callback_data(harness: Harness) -> None:
     for data in (
         "nonsense",
         "a:agencies:fk",
-        "a:frequency:hourly",
-        "t:frequency:weekly",
+        "a:visits:hourly",
+        "t:visits:12_plus",
         "t:agencies:fk",
         "lang:xx",
         "consent:yes",
         "a:a:b:c",
         "s:",
-        "d:frequency",
+        "d:visits",
     ):
         await resident.press_in(message_id, data)
     assert db_rows(harness, "SELECT * FROM answers") == []
-    assert asked(harness, "frequency") in resident.last_text()
+    assert asked(harness, "visits") in resident.last_text()
 
 
 async def test_overlong_story_is_refused_politely_and_can_be_retried(harness: Harness) -> None:
@@ -246,12 +246,12 @@ async def test_forwarded_voice_note_is_not_taken_as_the_story(harness: Harness) 
 async def test_forwarded_command_does_not_act_as_a_command(harness: Harness) -> None:
     resident = harness.resident(2021)
     await begin(resident)
-    await resident.press("a:frequency:weekly")
+    await resident.press("a:visits:12_plus")
     entity = {"type": "bot_command", "offset": 0, "length": 7}
     await harness.api.send_message(2021, "/delete", entities=[entity], forward=True)
     await harness.deliver()
     assert "del:yes" not in resident.buttons()
-    assert stored_answers(harness) == {"frequency": ("weekly", 0)}
+    assert stored_answers(harness) == {"visits": ("12_plus", 0)}
 
 
 async def test_audio_file_and_video_note_are_not_voice_notes(harness: Harness) -> None:
@@ -327,7 +327,7 @@ async def test_button_pressed_in_a_group_stores_nothing(harness: Harness) -> Non
     await harness.api.send_message(3003, "hej", chat_id=-100321, chat_type="group")
     await harness.deliver()
     posted = await harness.application.bot.send_message(-100321, "Välj språk")
-    for data in ("lang:sv", "consent:yes", "a:frequency:weekly"):
+    for data in ("lang:sv", "consent:yes", "a:visits:12_plus"):
         await harness.api.press(3003, posted.message_id, data, chat_id=-100321)
         await harness.deliver()
         assert db_rows(harness, "SELECT * FROM responses") == [], data
@@ -357,7 +357,7 @@ async def test_error_after_some_answers_says_the_earlier_ones_are_kept(
 ) -> None:
     resident = harness.resident(2027)
     await begin(resident)
-    await resident.press("a:frequency:weekly")
+    await resident.press("a:visits:12_plus")
 
     async def broken(*args: object) -> None:
         raise RuntimeError("the answer could not be stored")
@@ -365,7 +365,7 @@ async def test_error_after_some_answers_says_the_earlier_ones_are_kept(
     monkeypatch.setattr(harness.services.surveys, "answer", broken)
     await resident.press("a:on_behalf:self")
     assert "Det du har svarat tidigare är sparat" in resident.last_text()
-    assert stored_answers(harness) == {"frequency": ("weekly", 0)}
+    assert stored_answers(harness) == {"visits": ("12_plus", 0)}
 
 
 async def test_edit_of_a_refused_story_does_not_claim_it_was_saved(harness: Harness) -> None:

@@ -20,7 +20,7 @@ from bot.survey.views import MAX_MESSAGE_CHARS, split_message
     [
         ("lang:sv", Callback(Action.LANGUAGE, value="sv")),
         ("consent:yes", Callback(Action.CONSENT, value="yes")),
-        ("a:frequency:weekly", Callback(Action.ANSWER, "frequency", "weekly")),
+        ("a:visits:12_plus", Callback(Action.ANSWER, "visits", "12_plus")),
         ("t:agencies:fk", Callback(Action.TOGGLE, "agencies", "fk")),
         ("d:agencies", Callback(Action.DONE, "agencies")),
         ("s:story", Callback(Action.SKIP, "story")),
@@ -47,7 +47,7 @@ def test_callback_round_trip(data: str, expected: Callback) -> None:
         "s:",
         "del:yes:1",
         "a:" + "x" * 70,
-        "a:frequency:weekly;DROP",
+        "a:visits:12_plus;DROP",
     ],
 )
 def test_malformed_callback_data_is_rejected(data: str | None) -> None:
@@ -100,30 +100,41 @@ def test_survey_definition_is_valid_and_covers_the_needs_analysis() -> None:
     survey = load_survey()
     ids = [q.id for q in survey.questions]
     for needed in (
+        "visits",
+        "on_behalf",
+        "move_ease",
+        "move_handle",
         "agencies",
         "errands",
-        "frequency",
-        "on_behalf",
-        "waiting",
-        "language_help",
-        "online",
+        "wait_time",
+        "crowding",
+        "trade_off",
+        "language_need",
+        "language_support",
+        "digital",
         "transport",
-        "travel_time",
-        "if_moved",
-        "safety",
-        "area",
-        "age",
+        "trip_time",
+        "safety_day",
+        "safety_evening",
+        "district",
+        "age_group",
         "story",
     ):
         assert needed in ids
-    if_moved = survey.question("if_moved")
-    assert if_moved is not None and set(if_moved.option_codes) >= {
-        "would_go",
-        "harder_but_go",
-        "could_not_go",
-        "citizens_office",
-        "other",
-    }
+    # The move is asked early, before anything that makes travel, language or e-services salient.
+    assert ids.index("move_ease") < min(ids.index(q) for q in ("language_need", "digital", "trip_time"))
+    move_ease = survey.question("move_ease")
+    assert move_ease is not None and move_ease.option_codes == (
+        "much_easier",
+        "somewhat_easier",
+        "no_difference",
+        "somewhat_harder",
+        "much_harder",
+        "dont_know",
+    )
+    # Both sides of the argument are headlines.
+    headlines = {headline.id for headline in survey.headlines}
+    assert {"move_harder", "move_easier", "would_travel", "digital_self", "wait_30"} <= headlines
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ BATCH = 5000
 
 # Rough shares of survey languages, for a plausible mix; not a claim about Botkyrka.
 LANGUAGE_WEIGHTS = {
-    "sv": 30, "sv-easy": 4, "ar": 14, "so": 8, "tr": 7, "syr": 0, "fa": 5, "ti": 5, "en": 5, "fi": 4,
+    "sv": 30, "sv-easy": 4, "ar": 14, "so": 8, "tr": 7, "fa": 5, "ti": 5, "en": 5, "fi": 4,
     "kmr": 3, "ckb": 2, "pl": 3, "es": 2, "hbs": 3, "ru": 2, "uk": 2, "am": 1,
 }  # fmt: skip
 
@@ -36,6 +36,17 @@ OPTION_WEIGHTS = {
     "if_moved": [20, 35, 15, 15, 10, 5],
     "area": [30, 18, 15, 5, 10, 5, 5, 7, 5],
     "age": [15, 40, 30, 15],
+    "visits": [15, 20, 30, 15, 12, 8],
+    "move_ease": [8, 10, 22, 25, 25, 10],
+    "wait_time": [30, 30, 20, 10, 10],
+    "crowding": [30, 40, 20, 10],
+    "trade_off": [35, 40, 20, 5],
+    "digital": [25, 30, 20, 20, 5],
+    "trip_time": [45, 35, 12, 3, 5],
+    "safety_day": [30, 40, 15, 5, 10],
+    "safety_evening": [15, 30, 25, 15, 15],
+    "district": [18, 10, 30, 12, 20, 4, 4, 2],
+    "age_group": [12, 40, 30, 14, 4],
 }
 SKIP_RATE = 0.04
 UNFINISHED_RATE = 0.1
@@ -69,6 +80,8 @@ def _answer(question: Question, rng: random.Random, language: str) -> tuple[tupl
     if question.id == "language_help":
         # Residents answering in another language than Swedish more often need help.
         weights = [15, 20, 65] if language in ("sv", "en") else [55, 25, 20]
+    if question.id == "language_need":
+        weights = [5, 15, 75, 5] if language in ("sv", "en") else [35, 35, 25, 5]
     return (rng.choices(codes, weights=weights[: len(codes)])[0],), False
 
 
@@ -88,7 +101,14 @@ def generate(
         started = now - timedelta(days=rng.uniform(0, 30))
         finished = rng.random() >= UNFINISHED_RATE
         reached = len(questions) if finished else rng.randint(1, len(questions) - 1)
-        answers = tuple((q.id, *_answer(q, rng, language)) for q in questions[:reached])
+        given: dict[str, tuple[str, ...]] = {}
+        answers = []
+        # Questions the answers route past are not asked, and not answered.
+        for question in questions[:reached]:
+            if survey.shown(question, given):
+                codes, skipped = _answer(question, rng, language)
+                given[question.id] = codes
+                answers.append((question.id, codes, skipped))
         story = None
         story_themes: tuple[str, ...] = ()
         story_language = "sv" if language == "sv-easy" else language
@@ -110,7 +130,7 @@ def generate(
                 completed_at=(started + timedelta(minutes=4)).isoformat(timespec="seconds")
                 if finished
                 else None,
-                answers=answers,
+                answers=tuple(answers),
                 story=story,
                 story_themes=story_themes,
             )

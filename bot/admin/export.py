@@ -19,7 +19,7 @@ from typing import IO, Literal
 
 from bot.privacy.text import clean_text
 from bot.report.evidence import MUNICIPALITY_TIME
-from bot.survey.definition import QuestionKind, Survey
+from bot.survey.definition import QuestionKind, Survey, SurveyVersions
 from storage.interface import ResponseStore
 from storage.models import ExportRow, Story
 
@@ -54,8 +54,17 @@ def municipal_day(stamp: str | None) -> str:
     return moment.astimezone(MUNICIPALITY_TIME).date().isoformat()
 
 
-def columns(survey: Survey) -> list[str]:
-    """The answers file's columns: no story text and no story language, only whether there is one."""
+# A question the resident was not asked: routed past, or not in the version they answered.
+NOT_ASKED = "not_asked"
+
+
+def _versions(survey: Survey | SurveyVersions) -> SurveyVersions:
+    return survey if isinstance(survey, SurveyVersions) else SurveyVersions(survey)
+
+
+def columns(survey: Survey | SurveyVersions) -> list[str]:
+    """The answers file's columns: no story text and no story language, only whether there is
+    one. The questions of every version, the current version's first."""
     head = [
         "response",
         "survey_id",
@@ -67,7 +76,12 @@ def columns(survey: Survey) -> list[str]:
         "consented_on",
         "completed_on",
     ]
-    questions = [q.id for q in survey.questions if q.kind is not QuestionKind.FREE_TEXT]
+    questions = dict.fromkeys(
+        q.id
+        for version in _versions(survey).all
+        for q in version.questions
+        if q.kind is not QuestionKind.FREE_TEXT
+    )
     return [*head, *questions, "story"]
 
 
@@ -79,8 +93,10 @@ def _story_kind(story: Story | None) -> str:
     return "voice" if story.voice_file_id else ""
 
 
-def _answers_record(survey: Survey, row: ExportRow, number: int) -> Record:
+def _answers_record(versions: SurveyVersions, row: ExportRow, number: int) -> Record:
     response = row.response
+    survey = versions.get(response.survey_version) or versions.current
+    given = {question: answer.option_codes for question, answer in row.answers.items()}
     record: Record = {
         # A running number, not the database id, so exports reveal nothing about start order
         # across deletions and cannot be joined to other tables.
@@ -94,16 +110,18 @@ def _answers_record(survey: Survey, row: ExportRow, number: int) -> Record:
         "consented_on": municipal_day(response.consented_at),
         "completed_on": municipal_day(response.completed_at),
     }
-    for question in survey.questions:
-        if question.kind is QuestionKind.FREE_TEXT:
-            continue
-        answer = row.answers.get(question.id)
-        if answer is None:
-            record[question.id] = ""
+    for name in columns(versions)[len(record) : -1]:
+        question = survey.question(name)
+        answer = row.answers.get(name)
+        if answer is None and (question is None or not survey.shown(question, given)):
+            record[name] = NOT_ASKED
+        elif answer is None:
+            # Not reached yet (the response is not completed).
+            record[name] = ""
         elif answer.skipped:
-            record[question.id] = "skipped"
+            record[name] = "skipped"
         else:
-            record[question.id] = CODE_JOINER.join(answer.option_codes)
+            record[name] = CODE_JOINER.join(answer.option_codes)
     record["story"] = _story_kind(row.story)
     return record
 
@@ -153,7 +171,7 @@ class Exported:
 
 async def write_export(
     repository: ResponseStore,
-    survey: Survey,
+    survey: Survey | SurveyVersions,
     answers: IO[str],
     *,
     stories: IO[str] | None = None,
@@ -162,11 +180,12 @@ async def write_export(
 ) -> Exported:
     """The answers to ``answers`` and, only if ``stories`` is given, each text story or voice
     note to it under the same running number. Every CSV cell passes through spreadsheet_safe."""
-    write_answers = _writer(answers, fmt, columns(survey), bom=bom)
+    versions = _versions(survey)
+    write_answers = _writer(answers, fmt, columns(versions), bom=bom)
     write_story = _writer(stories, fmt, STORY_COLUMNS, bom=bom) if stories is not None else None
     responses = told = 0
-    async for number, row in _rows(repository, survey):
-        write_answers(_answers_record(survey, row, number))
+    async for number, row in _rows(repository, versions.current):
+        write_answers(_answers_record(versions, row, number))
         responses += 1
         if write_story is not None and row.story is not None and _story_kind(row.story):
             write_story(_story_record(row.story, number))
@@ -174,14 +193,16 @@ async def write_export(
     return Exported(responses, told)
 
 
-async def export_texts(repository: ResponseStore, survey: Survey, fmt: ExportFormat) -> tuple[str, str]:
+async def export_texts(
+    repository: ResponseStore, survey: Survey | SurveyVersions, fmt: ExportFormat
+) -> tuple[str, str]:
     """The answers file and the stories file, as text."""
     answers, stories = io.StringIO(), io.StringIO()
     await write_export(repository, survey, answers, stories=stories, fmt=fmt)
     return answers.getvalue(), stories.getvalue()
 
 
-async def export_text(repository: ResponseStore, survey: Survey, fmt: ExportFormat) -> str:
+async def export_text(repository: ResponseStore, survey: Survey | SurveyVersions, fmt: ExportFormat) -> str:
     """The answers file alone, as text."""
     answers = io.StringIO()
     await write_export(repository, survey, answers, fmt=fmt)

@@ -75,7 +75,7 @@ class AdminService:
         """The pseudonymised row-level export, on the record like every other use of the data.
         Only the server's command line calls this: the rows never go through a chat."""
         exported = await write_export(
-            self._repository, self.evidence.survey, answers, stories=stories, fmt=fmt, bom=bom
+            self._repository, self.evidence.versions, answers, stories=stories, fmt=fmt, bom=bom
         )
         apart = f"{exported.stories} stories apart" if stories is not None else "no stories"
         await self.evidence.record(actor, "export", f"{exported.responses} responses, {apart}, {fmt}")

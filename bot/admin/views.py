@@ -75,13 +75,18 @@ def no_release(t: Translator, waiting: NoRelease) -> Reply:
 
 def distribution(t: Translator, distribution: Distribution) -> Reply:
     lines = [distribution.title]
+    # Where some were not asked the question, the base is those who were.
+    base_key = "admin.base" if distribution.not_asked == 0 else "admin.base_asked"
     if distribution.base is None:
-        lines.append(t("admin.base", base=t("admin.hidden")))
+        lines.append(t(base_key, base=t("admin.hidden")))
     else:
-        lines.append(t("admin.base", base=number(distribution.base)))
+        lines.append(t(base_key, base=number(distribution.base)))
         lines += [f"• {cell.label}: {_cell(t, cell)}" for cell in distribution.cells]
         skipped = t("admin.hidden") if distribution.skipped is None else number(distribution.skipped)
         lines.append(t("admin.skipped", count=skipped))
+    if distribution.not_asked != 0:
+        not_asked = t("admin.hidden") if distribution.not_asked is None else number(distribution.not_asked)
+        lines.append(t("admin.not_asked", count=not_asked))
     if distribution.multiple:
         lines.append(t("admin.multiple"))
     lines.append(t("admin.hidden_note"))

@@ -11,6 +11,11 @@ Questions are attacked one at a time, each together with the groupings (a "block
 two different questions share only the grouping cells, which every block holds. Over several
 releases every release adds a population of its own (those who came since the one before);
 a later release's cells count all populations up to it.
+
+A question shown only to some (``show_if``) ties two blocks, and the attacker knows the rule, as
+anyone reading the survey does: in every group, its "not asked" are exactly those whose answer
+to the question it depends on routes them past it. Where one side of that equality is published
+it becomes an equation (or, if only partly published, a lower bound) in the other side's block.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array
 
-from bot.release.tables import COMPLETED_ONLY, LANGUAGE, NOT, Dimension, Where
+from bot.release.tables import COMPLETED_ONLY, LANGUAGE, NOT, NOT_ASKED, Dimension, Route, Selector, Where
 
 SAFE = 5
 # A solve cut short by this limit counts only the solution it found: if that holds SAFE or
@@ -56,9 +61,18 @@ def _domain(releases: Sequence[Published], name: str) -> list[str | None]:
 class Block:
     """The unknowns of one question crossed with the groupings, for each population."""
 
-    def __init__(self, releases: Sequence[Published], groupings: Sequence[str], question: str | None) -> None:
+    def __init__(
+        self,
+        releases: Sequence[Published],
+        groupings: Sequence[str],
+        question: str | None,
+        route: Route | None = None,
+    ) -> None:
         self.releases = releases
-        self.groupings = tuple(groupings)
+        # With a route, the question it depends on is crossed in like a grouping (the last).
+        self.route = route
+        self.groupings = (*groupings, route.source) if route else tuple(groupings)
+        groupings = self.groupings
         self.question = question
         last = releases[-1].dimensions
         self.multiple = question is not None and last[question].multiple
@@ -145,6 +159,28 @@ class Block:
                 for part, weight in terms:
                     coefficients[self._variable(period, group, part)] = weight
         return coefficients
+
+    def impossible(self) -> list[int]:
+        """Unknowns the routing rule keeps at zero: "not asked" where the answer to the source
+        shows the question (or the source was skipped), any other answer where it does not."""
+        route = self.route
+        if route is None:
+            return []
+        zero = []
+        for group_index, group in enumerate(self.groups):
+            source = group[-1]
+            asked = source is None or source in route.any_of
+            for part_index, part in enumerate(self.parts):
+                if part == "answered":
+                    continue  # where not asked it equals "ticked not asked", which is free
+                if self.multiple:
+                    keep = (part != ("ticked", NOT_ASKED)) if asked else part == ("ticked", NOT_ASKED)
+                else:
+                    keep = part != NOT_ASKED if asked else part == NOT_ASKED
+                if not keep:
+                    for period in range(len(self.releases)):
+                        zero.append(self._variable(period, group_index, part_index))
+        return zero
 
     def structure(self) -> list[tuple[dict[int, float], float, float]]:
         """What holds whatever was published, for a multiple-choice question: no option is
@@ -240,7 +276,12 @@ def group_floors(
 class Attack:
     """All that the published cells of ``releases`` say about one block."""
 
-    def __init__(self, block: Block, floors: Mapping[tuple[int, Where], int] | None = None) -> None:
+    def __init__(
+        self,
+        block: Block,
+        floors: Mapping[tuple[int, Where], int] | None = None,
+        routed: Sequence[tuple[Mapping[int, float], float, float]] | None = None,
+    ) -> None:
         self.block = block
         rows: list[Mapping[int, float]] = []
         lower: list[float] = []
@@ -261,11 +302,13 @@ class Attack:
                 rows.append(block.row(index, cell))
                 lower.append(floor)
                 upper.append(np.inf)
-        for row, low, high in block.structure():
+        for row, low, high in [*block.structure(), *(routed or ())]:
             rows.append(row)
             lower.append(low)
             upper.append(high)
         self.constraint = LinearConstraint(_matrix(rows, block.size), np.array(lower), np.array(upper))
+        self.upper = np.full(block.size, np.inf)
+        self.upper[block.impossible()] = 0.0
         self.witnesses: list[np.ndarray] = []
 
     def largest(self, release_index: int, cell: Where) -> float:
@@ -277,7 +320,7 @@ class Attack:
             objective,
             constraints=self.constraint,
             integrality=np.ones(self.block.size),
-            bounds=Bounds(0, np.inf),
+            bounds=Bounds(0, self.upper),
             options={"time_limit": TIME_LIMIT, "presolve": True},
         )
         if result.status == 3:  # unbounded
@@ -316,7 +359,7 @@ class Attack:
             objective,
             constraints=LinearConstraint(matrix, lower, upper),
             integrality=np.concatenate([np.ones(size), np.zeros(len(targets))]),
-            bounds=Bounds(0, np.concatenate([np.full(size, np.inf), np.full(len(targets), SAFE)])),
+            bounds=Bounds(0, np.concatenate([self.upper, np.full(len(targets), SAFE)])),
             options={"time_limit": TIME_LIMIT, "presolve": True},
         )
         if result.status == 2:
@@ -346,12 +389,60 @@ class Attack:
 Target = tuple[str | None, int, Where]  # (the block's question, release index, cell)
 
 
+def _with(cell: Where, name: str, selector: Selector) -> Where:
+    return tuple(sorted((*cell, (name, selector))))
+
+
+def route_rows(block: Block, routes: Mapping[str, Route]) -> list[tuple[dict[int, float], float, float]]:
+    """What the routing rules say about ``block``: for a routed question, in every group its
+    "not asked" equal those whose answer to the source routes them past it. The side of the
+    equality in this block becomes an equation where the other side is all published, and a
+    lower bound where only part of it is."""
+    rows: list[tuple[dict[int, float], float, float]] = []
+    for question, route in routes.items():
+        if block.question not in (question, route.source):
+            continue
+        for index, release in enumerate(block.releases):
+            if question not in release.dimensions or NOT_ASKED not in release.dimensions[question].codes:
+                continue
+            outside = [c for c in release.dimensions[route.source].codes if c not in route.any_of]
+            groups: set[Where] = set()
+            for cell in release.shown:
+                for name, selector in cell:
+                    if (name == route.source and selector in outside) or (
+                        name == question and selector == NOT_ASKED
+                    ):
+                        groups.add(tuple(pair for pair in cell if pair[0] != name))
+            for group in groups:
+                routed_past = [_with(group, route.source, code) for code in outside]
+                not_asked = _with(group, question, NOT_ASKED)
+                if block.question == question and block.holds(not_asked):
+                    known = [release.shown[c] for c in routed_past if c in release.shown]
+                    if known:
+                        total = float(sum(known))
+                        high = total if len(known) == len(routed_past) else np.inf
+                        rows.append((block.row(index, not_asked), total, high))
+                elif (
+                    block.question == route.source
+                    and not_asked in release.shown
+                    and all(block.holds(c) for c in routed_past)
+                ):
+                    combined: dict[int, float] = {}
+                    for cell in routed_past:
+                        for column, value in block.row(index, cell).items():
+                            combined[column] = combined.get(column, 0.0) + value
+                    value = float(release.shown[not_asked])
+                    rows.append((combined, value, value))
+    return rows
+
+
 def exposed(
     releases: Sequence[Published],
     groupings: Sequence[str],
     questions: Sequence[str | None],
     at_risk: Mapping[int, Mapping[Where, int]],
     only: set[Target] | None = None,
+    routes: Mapping[str, Route] | None = None,
 ) -> list[tuple[Target, float]]:
     """The hidden cells with a true count of 1 to 4 (``at_risk``: per release index, cell to
     true count) that the published cells of some block pin below ``SAFE``, with the bound.
@@ -359,19 +450,30 @@ def exposed(
     ``only`` limits the work to these (block, cell) pairs: hiding more cells only takes
     equations away, so a pair found safe stays safe and need not be tried again.
     """
-    found = []
-    floors = group_floors(releases, questions)
-    for question in questions:
-        block = Block(releases, groupings, question)
+    found: list[tuple[Target, float]] = []
+    routes = routes or {}
+    # The routed blocks below hold one grouping only: the others' tables reach them as floors.
+    floors = group_floors(releases, [*questions, *groupings])
+    blocks: list[tuple[str | None, Block]] = [
+        (question, Block(releases, groupings, question)) for question in questions
+    ]
+    # A routed question and the one it depends on, exactly, by one grouping at a time: the
+    # whole cross-classification with both would be too large to solve often.
+    for question, route in routes.items():
+        if question in questions:
+            for grouping in groupings:
+                name = f"{question}|{route.source}|{grouping}"
+                blocks.append((name, Block(releases, (grouping,), question, route)))
+    for label, block in blocks:
         targets = [
-            (question, index, cell)
+            (label, index, cell)
             for index, cells in at_risk.items()
             for cell in cells
-            if block.holds(cell) and (only is None or (question, index, cell) in only)
+            if block.holds(cell) and (only is None or (label, index, cell) in only)
         ]
         if not targets:
             continue
-        attack = Attack(block, floors)
+        attack = Attack(block, floors, route_rows(block, routes))
         bounds = attack.bounds([(index, cell) for _, index, cell in targets])
         for target in targets:
             bound = bounds[(target[1], target[2])]

@@ -181,7 +181,7 @@ def _protect(layout: Layout, counts: Mapping[Where, int], previous: Previous | N
         releases = [Published(layout.dimensions, state.shown())]
         if previous is not None:
             releases.insert(0, previous.published)
-        found = exposed(releases, layout.groupings, questions, at_risk, only)
+        found = exposed(releases, layout.groupings, questions, at_risk, only, layout.routes)
         if not found:
             break
         only = {target for target, _ in found}

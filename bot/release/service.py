@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot.release.model import Release
 from bot.release.protection import Status, protect
-from bot.release.tables import COMPLETED, LANGUAGE, Dimension, Record, count, layout
-from bot.survey.definition import Survey
+from bot.release.tables import COMPLETED, LANGUAGE, NOT_ASKED, Dimension, Record, count, layout
+from bot.survey.definition import Survey, SurveyVersions
 from storage.interface import EvidenceSource
 from storage.models import ReleaseRow, StoredRelease
 
@@ -50,13 +50,22 @@ def story_dimensions(themes: Sequence[str]) -> tuple[Dimension, ...]:
     )
 
 
-def to_record(row: ReleaseRow) -> Record:
+def to_record(row: ReleaseRow, survey: Survey | None = None) -> Record:
     values: dict[str, frozenset[str] | None] = {
         COMPLETED: frozenset(("yes" if row.completed else "no",)),
         LANGUAGE: frozenset((row.language,)) if row.language else None,
     }
     for question_id, codes in row.answers.items():
         values[question_id] = frozenset(codes) if codes else None
+    if survey is not None and survey.routed:
+        # A question the resident's answers routed them past is its own category, so that
+        # its base can leave them out. The rule decides, not what is stored: an answer kept
+        # from before a changed answer routed past it is not counted (the protection relies
+        # on "not asked" being exactly what the rule says).
+        given = {question: codes or () for question, codes in row.answers.items()}
+        for question in survey.choice_questions():
+            if not survey.shown(question, given):
+                values[question.id] = frozenset((NOT_ASKED,))
     kinds = {"written"} if row.written_story else set()
     if row.voice_story:
         kinds.add("voice")
@@ -76,7 +85,7 @@ def compute(
     previous: Release | None = None,
 ) -> Release:
     """The protected release of ``rows`` (CPU-bound: call it in a thread)."""
-    records = [to_record(row) for row in rows]
+    records = [to_record(row, survey) for row in rows]
     tables = layout(survey, records, story_dimensions(themes))
     counts = count(tables, records)
     decision = protect(tables, counts, previous=previous.previous() if previous else None)
@@ -122,21 +131,23 @@ class ReleaseService:
     def __init__(
         self,
         queries: EvidenceSource,
-        survey: Survey,
+        survey: Survey | SurveyVersions,
         themes: Sequence[str],
         *,
         min_new: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.queries = queries
-        self.survey = survey
+        self.versions = survey if isinstance(survey, SurveyVersions) else SurveyVersions(survey)
+        self.survey = self.versions.current
         self.themes = tuple(themes)
         self.min_new = min_new
         self._clock = clock
         self._lock = asyncio.Lock()
 
-    async def latest(self) -> Release | None:
-        stored = await self.queries.latest_release(self.survey.id)
+    async def latest(self, version: str | None = None) -> Release | None:
+        """The latest release of ``version`` (the current one by default)."""
+        stored = await self.queries.latest_release(self.survey.id, version or self.survey.version)
         if stored is None:
             return None
         return Release.from_json(json.loads(stored.public), json.loads(stored.small), stored.completed)
@@ -146,32 +157,38 @@ class ReleaseService:
         totals = await self.queries.totals(self.survey.id)
         return rounded(totals.started), rounded(totals.completed)
 
-    async def new_since_last(self) -> int:
-        stored = await self.queries.latest_release(self.survey.id)
-        completed = await self.queries.completed_count(self.survey.id)
+    async def new_since_last(self, version: str | None = None) -> int:
+        version = version or self.survey.version
+        stored = await self.queries.latest_release(self.survey.id, version)
+        completed = await self.queries.completed_count(self.survey.id, version)
         return completed - (stored.completed if stored else 0)
 
-    async def make(self) -> Release:
-        """A new release, if enough responses were completed since the last; else
-        ``NotEnoughNew``. One at a time: a second call waits for the first."""
+    async def make(self, version: str | None = None) -> Release:
+        """A new release of ``version`` (the current one by default), if enough responses to it
+        were completed since its last; else ``NotEnoughNew``. One at a time: a second call
+        waits for the first. Each version has releases of its own: they ask different
+        questions of different residents, and are protected apart."""
+        survey = self.versions.get(version) if version else self.survey
+        if survey is None:
+            raise ValueError(f"unknown survey version {version!r}")
         async with self._lock:
-            new = await self.new_since_last()
+            new = await self.new_since_last(survey.version)
             if new < self.min_new:
                 raise NotEnoughNew(new, self.min_new)
-            previous = await self.latest()
+            previous = await self.latest(survey.version)
             # Made at the start of the next second, counting everything stored up to then: a
             # response stored while it is being made carries a later time and waits.
             now = self._clock()
             await asyncio.sleep(1 - now.microsecond / 1_000_000)
             made_at = now.replace(microsecond=0) + timedelta(seconds=1)
             until = counted_until(made_at)
-            rows = await self.queries.release_rows(self.survey.id, until=until)
+            rows = await self.queries.release_rows(self.survey.id, until=until, version=survey.version)
             totals = await self.queries.totals(self.survey.id)
             synthetic = await self.queries.get_meta(SYNTHETIC_KEY) == "1"
             # Minutes of CPU for a large survey: off the event loop, so residents are answered.
             release = await asyncio.to_thread(
                 compute,
-                self.survey,
+                survey,
                 rows,
                 self.themes,
                 made_at=made_at,
@@ -187,15 +204,28 @@ class ReleaseService:
                     public=json.dumps(release.to_json(), ensure_ascii=False),
                     small=json.dumps(release.small_json()),
                 ),
+                survey.version,
             )
             return release
 
     async def make_if_due(self) -> Release | None:
-        try:
-            return await self.make()
-        except NotEnoughNew as waiting:
-            log.info("release: not yet (%d of %d new completed responses)", waiting.new, waiting.needed)
-            return None
+        """A release of every version that has enough new responses; the current version's
+        new release, if one was made."""
+        made = None
+        for survey in self.versions.all:
+            try:
+                release = await self.make(survey.version)
+            except NotEnoughNew as waiting:
+                log.info(
+                    "release %s: not yet (%d of %d new completed responses)",
+                    survey.version,
+                    waiting.new,
+                    waiting.needed,
+                )
+                continue
+            if survey is self.survey:
+                made = release
+        return made
 
 
 async def release_regularly(make: Callable[[], Awaitable[object]], interval_seconds: float) -> None:

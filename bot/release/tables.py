@@ -29,6 +29,9 @@ COMPLETED = "completed"
 OTHER_LANGUAGES = "other"
 HEADLINES = "headlines"
 NOT = "!"
+# The category of respondents a question was not asked of (their answers routed them past it):
+# a code like any option, so that the question's base can leave them out.
+NOT_ASKED = "not_asked"
 # A survey language with fewer respondents than this is counted with the other small ones,
 # so that breakdowns by language do not consist mostly of hidden cells.
 LANGUAGE_MERGE_BELOW = 20
@@ -37,6 +40,17 @@ LANGUAGE_MERGE_BELOW = 20
 COMPLETED_ONLY: tuple[tuple[str, str], ...] = ((COMPLETED, "yes"),)
 
 Selector = str | None | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A question asked only of those whose answer to ``source`` is one of ``any_of`` (or who
+    skipped it); the others are its "not asked"."""
+
+    source: str
+    any_of: frozenset[str]
+
+
 Where = tuple[tuple[str, Selector], ...]
 
 
@@ -121,6 +135,8 @@ class Layout:
     # empty (themes) follows from another table (no written story), which would give away
     # those who answered with nothing ticked (a voice note only).
     withheld: tuple[Where, ...] = ()
+    # The questions asked only of some, and on what.
+    routes: Mapping[str, Route] = field(default_factory=dict)
 
     def cells(self) -> list[Where]:
         seen: dict[Where, None] = {}
@@ -193,10 +209,21 @@ def _table(
     return Table(table_id, universe, tuple(d.name for d in dims), tuple(cells)), lines
 
 
-def layout(survey: Survey, records: Sequence[Record], extra: Sequence[Dimension] = ()) -> Layout:
+def layout(
+    survey: Survey,
+    records: Sequence[Record],
+    extra: Sequence[Dimension] = (),
+) -> Layout:
     """The tables a release of ``survey`` holds: one-way tables of every question and of the
     language, each question by each grouping (one orientation only), and the groupings by
-    each other; ``extra`` dimensions (about the stories) get one-way tables."""
+    each other; ``extra`` dimensions (about the stories) get one-way tables only."""
+    not_asked = {
+        name
+        for record in records
+        if completed(record)
+        for name, value in record.values.items()
+        if value is not None and NOT_ASKED in value
+    }
     dimensions: dict[str, Dimension] = {
         COMPLETED: Dimension(COMPLETED, False, ("yes", "no")),
         LANGUAGE: _language_dimension(records),
@@ -204,12 +231,11 @@ def layout(survey: Survey, records: Sequence[Record], extra: Sequence[Dimension]
     questions = survey.choice_questions()
     for question in questions:
         multiple = question.kind is QuestionKind.MULTI
-        dimensions[question.id] = Dimension(
-            question.id,
-            multiple,
-            question.option_codes,
-            exclusive=frozenset(o.code for o in question.options if o.exclusive) if multiple else frozenset(),
-        )
+        exclusive = frozenset(o.code for o in question.options if o.exclusive) if multiple else frozenset()
+        codes = question.option_codes
+        if question.id in not_asked:
+            codes, exclusive = (*codes, NOT_ASKED), exclusive | {NOT_ASKED} if multiple else exclusive
+        dimensions[question.id] = Dimension(question.id, multiple, codes, exclusive=exclusive)
     for dimension in extra:
         dimensions[dimension.name] = dimension
     groupings = (*survey.groupings, LANGUAGE)
@@ -266,6 +292,11 @@ def layout(survey: Survey, records: Sequence[Record], extra: Sequence[Dimension]
             for dimension in extra
             if dimension.multiple and not dimension.at_least_one
         ),
+        routes={
+            q.id: Route(q.show_if.question, frozenset(q.show_if.any_of))
+            for q in questions
+            if q.show_if is not None
+        },
     )
 
 

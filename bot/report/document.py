@@ -265,6 +265,13 @@ def _base_note(distribution: Distribution, strings: Translator, *, skipped: bool
     base = _figure(distribution.base, strings)
     if not skipped:
         return strings("report.respondents_note", base=base)
+    if distribution.not_asked != 0:
+        return strings(
+            "report.base_note_asked",
+            base=base,
+            skipped=_figure(distribution.skipped, strings),
+            not_asked=_figure(distribution.not_asked, strings),
+        )
     return strings("report.base_note", base=base, skipped=_figure(distribution.skipped, strings))
 
 

@@ -20,12 +20,20 @@ from bot.i18n.catalogue import LANGUAGE_ORDER, Translator
 from bot.release.model import Release
 from bot.release.service import STORY as STORY_DIMENSION
 from bot.release.service import THEMES, ReleaseService, counted_until
-from bot.release.tables import COMPLETED_ONLY, LANGUAGE, OTHER_LANGUAGES, Dimension, Selector, Where
+from bot.release.tables import (
+    COMPLETED_ONLY,
+    LANGUAGE,
+    NOT_ASKED,
+    OTHER_LANGUAGES,
+    Dimension,
+    Selector,
+    Where,
+)
 from bot.report.figures import Cell, CrossTable, Distribution, Evidence, Headline, Quote, Theme
 from bot.report.quote_translation import QuoteTranslator
 from bot.report.themes import THEMES as THEMES_ORDER
 from bot.report.themes import ThemeTagger
-from bot.survey.definition import Question, QuestionKind, Survey
+from bot.survey.definition import Question, QuestionKind, Survey, SurveyVersions
 from storage.interface import EvidenceSource
 
 MUNICIPALITY_TIME = ZoneInfo("Europe/Stockholm")
@@ -126,14 +134,29 @@ class _Reader:
         return self.release.dimensions[name]
 
     def codes(self, name: str) -> list[str]:
-        codes = list(self.dimension(name).codes)
+        """The codes of a dimension, without "not asked" (which is never an answer)."""
+        codes = [code for code in self.dimension(name).codes if code != NOT_ASKED]
         return _ordered_languages(codes) if name == LANGUAGE else codes
 
+    def not_asked(self, name: str, *within: tuple[str, Selector]) -> int | None:
+        """How many of the group ``within`` were not asked question ``name`` (None if hidden)."""
+        if NOT_ASKED not in self.dimension(name).codes:
+            return 0
+        return self.release.n(_key(*within, (name, NOT_ASKED)))
+
+    def asked(self, name: str, *within: tuple[str, Selector]) -> int | None:
+        """The base of question ``name`` in the group ``within``: those who were asked it.
+        Unknown (None) when the group or those not asked in it are hidden."""
+        group = self.release.n(_key(*within))
+        left_out = self.not_asked(name, *within)
+        return None if group is None or left_out is None else group - left_out
+
     def one_way(self, name: str, key: str, title: str) -> Distribution:
-        """Every code of ``name``, shares of all completed responses; "no answer" apart."""
+        """Every code of ``name``, shares of those asked it; "no answer" and "not asked" apart."""
         dimension = self.dimension(name)
+        base = self.asked(name)
         cells = tuple(
-            Cell(code, self.label(name, code), n, self.share(n, self.total))
+            Cell(code, self.label(name, code), n, self.share(n, base))
             for code in self.codes(name)
             for n in [self.release.n(_key((name, code)))]
         )
@@ -141,9 +164,10 @@ class _Reader:
             key=key,
             title=title,
             multiple=dimension.multiple,
-            base=self.total,
+            base=base,
             skipped=self.release.n(_key((name, None))),
             cells=cells,
+            not_asked=self.not_asked(name),
         )
 
     def groups(self, name: str, title: str) -> Distribution:
@@ -160,7 +184,9 @@ class _Reader:
             return None
         rows = []
         for group in [*self.codes(grouping), None]:
-            base = self.release.n(_key((grouping, group)))
+            if self.release.n(_key((grouping, group))) == 0:
+                continue
+            base = self.asked(question, (grouping, group))
             if base == 0:
                 continue
             cells = tuple(
@@ -179,7 +205,7 @@ class EvidenceService:
     def __init__(
         self,
         queries: EvidenceSource,
-        survey: Survey,
+        survey: Survey | SurveyVersions,
         labels: Labels,
         tagger: ThemeTagger,
         releases: ReleaseService,
@@ -191,7 +217,9 @@ class EvidenceService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.queries = queries
-        self.survey = survey
+        # Figures are of the current version; the export also holds earlier versions' answers.
+        self.versions = survey if isinstance(survey, SurveyVersions) else SurveyVersions(survey)
+        self.survey = self.versions.current
         self.labels = labels
         self.tagger = tagger
         self.releases = releases
@@ -265,7 +293,7 @@ class EvidenceService:
                     label=self.labels.admin(f"admin.headline.{headline.id}"),
                     question=headline.question,
                     count=reader.release.n(_key((headline.question, selector))),
-                    base=reader.total,
+                    base=reader.asked(headline.question),
                 )
             )
         return tuple(headlines)

@@ -39,6 +39,9 @@ class Distribution:
     base: int | None
     skipped: int | None
     cells: tuple[Cell, ...]
+    # Respondents who were not asked (routed past the question, or answering a version without
+    # it): outside the base. None when hidden.
+    not_asked: int | None = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-DEFAULT_SURVEY_FILE = Path(__file__).with_name("definitions") / "service-office-2026.toml"
+DEFAULT_SURVEY_FILE = Path(__file__).with_name("definitions") / "service-office-2026.2.toml"
 
 # Codes travel in callback data (64 bytes at most) and in CSV headers: keep them short and plain.
 CODE_PATTERN = r"^[a-z0-9_]{1,24}$"
@@ -40,6 +42,21 @@ class Option(BaseModel):
     exclusive: bool = False
 
 
+class Condition(BaseModel):
+    """Show a question only to residents whose answer to an earlier question is one of
+    ``any_of``. A resident who skipped that question sees it: not knowing is no reason to
+    leave someone out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    question: str = Field(pattern=CODE_PATTERN)
+    any_of: tuple[str, ...] = Field(min_length=1)
+
+
+# What a resident has given so far: per question answered, the codes chosen (empty if skipped).
+Given = Mapping[str, Sequence[str]]
+
+
 class Question(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,6 +65,7 @@ class Question(BaseModel):
     options: tuple[Option, ...] = ()
     # Options are laid out this many to a row (long labels read better one per row).
     columns: int = Field(default=1, ge=1, le=3)
+    show_if: Condition | None = None
 
     @model_validator(mode="after")
     def _check_options(self) -> Question:
@@ -91,6 +109,9 @@ class Survey(BaseModel):
     headlines: tuple[Headline, ...] = ()
     # Single-choice questions admins may break figures down by, besides the survey language.
     groupings: tuple[str, ...] = ()
+    # Definition files (beside this one) of the versions residents may still be answering and
+    # whose answers are still reported.
+    earlier_versions: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _check_questions(self) -> Survey:
@@ -110,6 +131,27 @@ class Survey(BaseModel):
             question = self.question(grouping)
             if question is None or question.kind is not QuestionKind.SINGLE:
                 raise ValueError(f"grouping {grouping!r} must be a single-choice question")
+            if question.show_if is not None:
+                raise ValueError(f"grouping {grouping!r} must be asked of everyone")
+        if self.questions[0].show_if is not None:
+            raise ValueError(f"question {ids[0]!r}: the first question is asked of everyone")
+        for index, question in enumerate(self.questions):
+            condition = question.show_if
+            if condition is None:
+                continue
+            earlier = {q.id: q for q in self.questions[:index]}
+            source = earlier.get(condition.question)
+            if source is None:
+                where = "a later question" if condition.question in ids else "no question"
+                raise ValueError(
+                    f"question {question.id!r}: show_if refers to {where} {condition.question!r}"
+                )
+            if source.kind is QuestionKind.FREE_TEXT:
+                raise ValueError(f"question {question.id!r}: show_if needs a choice question")
+            unknown = set(condition.any_of) - set(source.option_codes)
+            if unknown:
+                names = ", ".join(sorted(unknown))
+                raise ValueError(f"question {question.id!r}: show_if names unknown options {names}")
         return self
 
     def question(self, question_id: str) -> Question | None:
@@ -118,14 +160,43 @@ class Survey(BaseModel):
     def first_question(self) -> Question:
         return self.questions[0]
 
-    def next_question(self, question_id: str) -> Question | None:
-        ids = [q.id for q in self.questions]
-        index = ids.index(question_id)
-        return self.questions[index + 1] if index + 1 < len(ids) else None
+    @property
+    def routed(self) -> bool:
+        """Whether any question depends on earlier answers."""
+        return any(q.show_if is not None for q in self.questions)
 
-    def position(self, question_id: str) -> int:
-        """1-based position, shown to residents as "question 3 of 12"."""
-        return [q.id for q in self.questions].index(question_id) + 1
+    def shown(self, question: Question, given: Given) -> bool:
+        """Whether ``question`` is asked, given the answers so far. A question whose condition
+        cannot be decided yet (its source not answered, or skipped) is asked."""
+        condition = question.show_if
+        if condition is None:
+            return True
+        source = self.question(condition.question)
+        if source is None or not self.shown(source, given):
+            return False
+        codes = given.get(condition.question)
+        if not codes:
+            return True
+        return any(code in condition.any_of for code in codes)
+
+    def next_question(self, question_id: str, given: Given | None = None) -> Question | None:
+        """The question after ``question_id`` that these answers lead to, if any."""
+        ids = [q.id for q in self.questions]
+        for question in self.questions[ids.index(question_id) + 1 :]:
+            if given is None or self.shown(question, given):
+                return question
+        return None
+
+    def asked(self, given: Given) -> tuple[Question, ...]:
+        """The questions these answers lead to (those not yet decided included)."""
+        return tuple(q for q in self.questions if self.shown(q, given))
+
+    def position(self, question_id: str, given: Given | None = None) -> tuple[int, int]:
+        """1-based position and number of questions, shown to residents as "question 3 of 12";
+        with routing, both count only the questions these answers lead to."""
+        asked = self.questions if given is None else self.asked(given)
+        ids = [q.id for q in asked]
+        return (ids.index(question_id) + 1 if question_id in ids else len(ids)), len(ids)
 
     def choice_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.kind is not QuestionKind.FREE_TEXT)
@@ -138,6 +209,37 @@ class Survey(BaseModel):
             keys.append(f"recap.{question.id}")
             keys.extend(f"q.{question.id}.{option.code}" for option in question.options)
         return keys
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyVersions:
+    """The current version of a survey, which new residents get, and the earlier ones that
+    residents may still be finishing and whose answers are still reported."""
+
+    current: Survey
+    earlier: tuple[Survey, ...] = ()
+
+    def get(self, version: str) -> Survey | None:
+        return next((survey for survey in self.all if survey.version == version), None)
+
+    @property
+    def all(self) -> tuple[Survey, ...]:
+        return (self.current, *self.earlier)
+
+
+def load_surveys(path: Path | None = None) -> SurveyVersions:
+    """The survey in ``path`` and the earlier versions it names, checked to be the same survey."""
+    path = path or DEFAULT_SURVEY_FILE
+    current = load_survey(path)
+    earlier: list[Survey] = []
+    for name in current.earlier_versions:
+        survey = load_survey(path.parent / name)
+        if survey.id != current.id:
+            raise SurveyError(f"earlier version {name} is of survey {survey.id!r}, not {current.id!r}")
+        if survey.version == current.version or any(e.version == survey.version for e in earlier):
+            raise SurveyError(f"earlier version {name} repeats version {survey.version}")
+        earlier.append(survey)
+    return SurveyVersions(current, tuple(earlier))
 
 
 def load_survey(path: Path | None = None) -> Survey:

@@ -7,14 +7,14 @@ state after the action without reading it back: one read and one write per updat
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot.language.detection import detect
 from bot.privacy.text import clean_text
 from bot.report.themes import ThemeTagger
-from bot.survey.definition import Question, QuestionKind, Survey
+from bot.survey.definition import Question, QuestionKind, Survey, SurveyVersions
 from storage import Answer, Response, Stage, Story
 from storage.interface import ResponseStore
 
@@ -75,8 +75,12 @@ class Progress:
 
     response: Response
     question: Question | None
+    # The version of the survey this resident is answering.
+    survey: Survey
     # The option codes just stored for the previous question (empty when it was skipped).
     saved_codes: tuple[str, ...] = ()
+    # The answers so far, where the survey routes by them (empty otherwise).
+    given: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -88,20 +92,31 @@ class ResidentData:
     response: Response
     answers: dict[str, Answer]
     story: Story | None
+    survey: Survey
+
+    @property
+    def given(self) -> dict[str, tuple[str, ...]]:
+        return given_by(self.answers)
+
+
+def given_by(answers: Mapping[str, Answer]) -> dict[str, tuple[str, ...]]:
+    return {question: answer.option_codes for question, answer in answers.items()}
 
 
 class SurveyService:
     def __init__(
         self,
         repository: ResponseStore,
-        survey: Survey,
+        survey: Survey | SurveyVersions,
         *,
         clock: Callable[[], str] = utc_now,
         scrub: Callable[[str], str] = lambda text: text,
         tagger: ThemeTagger | None = None,
     ) -> None:
         self.repository = repository
-        self.survey = survey
+        self.versions = survey if isinstance(survey, SurveyVersions) else SurveyVersions(survey)
+        # New residents get the current version.
+        self.survey = self.versions.current
         self._clock = clock
         self._scrub = scrub
         self._tagger = tagger
@@ -135,7 +150,8 @@ class SurveyService:
         if not agree:
             await self.repository.delete_response(response.id)
             return None
-        first = self.survey.first_question()
+        survey = self.survey_for(response)
+        first = survey.first_question()
         now = self._clock()
         await self.repository.record_consent(response.id, self.survey.consent_version, first.id, now)
         response = replace(
@@ -147,23 +163,36 @@ class SurveyService:
             pending_codes=(),
             updated_at=now,
         )
-        return Progress(response, first)
+        return Progress(response, first, survey)
+
+    def survey_for(self, response: Response) -> Survey:
+        """The version the resident started; one this bot no longer knows is replaced by the
+        current one (``progress`` then finds them a place in it)."""
+        return self.versions.get(response.survey_version) or self.survey
 
     async def progress(self, response: Response) -> Progress:
-        """Where the resident is, repairing a place that a new survey version no longer has."""
+        """Where the resident is, repairing a place that the survey version no longer has or
+        that their answers no longer lead to."""
+        survey = self.survey_for(response)
         if response.stage is not Stage.QUESTIONS:
-            return Progress(response, None)
-        question = self.survey.question(response.current_question or "")
-        if question is not None:
-            return Progress(response, question)
-        answered = await self.repository.answers(response.id)
-        question = next((q for q in self.survey.questions if q.id not in answered), None)
+            return Progress(response, None, survey)
+        given: dict[str, tuple[str, ...]] = {}
+        answered: Mapping[str, Answer] | None = None
+        if survey.routed:
+            answered = await self.repository.answers(response.id)
+            given = given_by(answered)
+        question = survey.question(response.current_question or "")
+        if question is not None and survey.shown(question, given):
+            return Progress(response, question, survey, given=given)
+        if answered is None:
+            answered = await self.repository.answers(response.id)
+        question = next((q for q in survey.asked(given) if q.id not in answered), None)
         now = self._clock()
         if question is None:
             await self.repository.advance(response.id, None, now)
-            return Progress(self._advanced(response, None, now), None)
+            return Progress(self._advanced(response, None, now), None, survey, given=given)
         await self.repository.advance(response.id, question.id, now)
-        return Progress(self._advanced(response, question, now), question)
+        return Progress(self._advanced(response, question, now), question, survey, given=given)
 
     @staticmethod
     def _advanced(response: Response, following: Question | None, now: str) -> Response:
@@ -179,7 +208,7 @@ class SurveyService:
             )
         return replace(response, current_question=following.id, pending_codes=(), updated_at=now)
 
-    async def _current(self, response: Response | None, question_id: str) -> tuple[Response, Question]:
+    async def _current(self, response: Response | None, question_id: str) -> Progress:
         if response is None:
             raise NotStarted()
         if response.stage is not Stage.QUESTIONS:
@@ -187,32 +216,37 @@ class SurveyService:
         progress = await self.progress(response)
         if progress.question is None or progress.question.id != question_id:
             raise StaleQuestion()
-        return progress.response, progress.question
+        return progress
 
-    async def _store(
-        self, response: Response, question: Question, codes: tuple[str, ...], *, skipped: bool
-    ) -> Progress:
-        following = self.survey.next_question(question.id)
+    async def _store(self, at: Progress, codes: tuple[str, ...], *, skipped: bool) -> Progress:
+        response, question, survey = at.response, at.question, at.survey
+        assert question is not None
+        given = {**at.given, question.id: codes}
+        following = survey.next_question(question.id, given)
         now = self._clock()
         await self.repository.save_answer(
             response.id,
             question.id,
             codes,
             skipped=skipped,
-            survey_version=self.survey.version,
+            survey_version=survey.version,
             next_question=following.id if following else None,
             now=now,
         )
-        return Progress(self._advanced(response, following, now), following, codes)
+        return Progress(self._advanced(response, following, now), following, survey, codes, given)
 
     async def answer(self, response: Response | None, question_id: str, code: str) -> Progress:
-        response, question = await self._current(response, question_id)
+        at = await self._current(response, question_id)
+        question = at.question
+        assert question is not None
         if question.kind is not QuestionKind.SINGLE or question.option(code) is None:
             raise UnknownOption()
-        return await self._store(response, question, (code,), skipped=False)
+        return await self._store(at, (code,), skipped=False)
 
     async def toggle(self, response: Response | None, question_id: str, code: str) -> Progress:
-        response, question = await self._current(response, question_id)
+        at = await self._current(response, question_id)
+        response, question = at.response, at.question
+        assert question is not None
         option = question.option(code)
         if question.kind is not QuestionKind.MULTI or option is None:
             raise UnknownOption()
@@ -228,35 +262,42 @@ class SurveyService:
         ordered = tuple(c for c in question.option_codes if c in selected)
         now = self._clock()
         await self.repository.set_pending(response.id, ordered, now)
-        return Progress(replace(response, pending_codes=ordered, updated_at=now), question)
+        return replace(at, response=replace(response, pending_codes=ordered, updated_at=now))
 
     async def confirm(self, response: Response | None, question_id: str) -> Progress:
-        response, question = await self._current(response, question_id)
-        if question.kind is not QuestionKind.MULTI:
+        at = await self._current(response, question_id)
+        if at.question is None or at.question.kind is not QuestionKind.MULTI:
             raise UnknownOption()
-        codes = response.pending_codes
+        codes = at.response.pending_codes
         # "Done" with nothing ticked is the same as skipping.
-        return await self._store(response, question, codes, skipped=not codes)
+        return await self._store(at, codes, skipped=not codes)
 
     async def skip(self, response: Response | None, question_id: str) -> Progress:
-        response, question = await self._current(response, question_id)
+        at = await self._current(response, question_id)
+        response, question, survey = at.response, at.question, at.survey
+        assert question is not None
         if question.kind is QuestionKind.FREE_TEXT:
-            following = self.survey.next_question(question.id)
+            following = survey.next_question(question.id, at.given)
             now = self._clock()
             await self.repository.advance(response.id, following.id if following else None, now)
-            return Progress(self._advanced(response, following, now), following)
-        return await self._store(response, question, (), skipped=True)
+            return Progress(self._advanced(response, following, now), following, survey, given=at.given)
+        return await self._store(at, (), skipped=True)
 
     async def story_question(self, response: Response | None) -> Question | None:
         """The free-text question the resident is on, if they are on one."""
+        at = await self._at_story(response)
+        return at.question if at is not None else None
+
+    async def _at_story(self, response: Response | None) -> Progress | None:
         if response is None or response.stage is not Stage.QUESTIONS:
             return None
-        question = (await self.progress(response)).question
-        return question if question is not None and question.kind is QuestionKind.FREE_TEXT else None
+        at = await self.progress(response)
+        question = at.question
+        return at if question is not None and question.kind is QuestionKind.FREE_TEXT else None
 
     async def tell_story(self, response: Response | None, text: str) -> Progress:
-        question = await self.story_question(response)
-        if response is None or question is None:
+        at = await self._at_story(response)
+        if response is None or at is None:
             raise WrongStage()
         text = clean_text(text).strip()  # junk characters never reach the store
         if not any(_visible(char) for char in text):
@@ -265,26 +306,27 @@ class SurveyService:
             raise StoryTooLong(MAX_STORY_CHARS)
         clean = self._scrub(text)
         language = detect(clean, hint=response.language)
-        return await self._save_story(response, question, text=clean, voice=None, language=language)
+        return await self._save_story(at, text=clean, voice=None, language=language)
 
     async def send_voice(self, response: Response | None, file_id: str, duration: int) -> Progress:
-        question = await self.story_question(response)
-        if response is None or question is None:
+        at = await self._at_story(response)
+        if response is None or at is None:
             raise WrongStage()
         if not 0 < duration <= MAX_VOICE_SECONDS:
             raise InvalidVoice()
-        return await self._save_story(response, question, text=None, voice=(file_id, duration), language=None)
+        return await self._save_story(at, text=None, voice=(file_id, duration), language=None)
 
     async def _save_story(
         self,
-        response: Response,
-        question: Question,
+        at: Progress,
         *,
         text: str | None,
         voice: tuple[str, int] | None,
         language: str | None,
     ) -> Progress:
-        following = self.survey.next_question(question.id)
+        response, question, survey = at.response, at.question, at.survey
+        assert question is not None
+        following = survey.next_question(question.id, at.given)
         now = self._clock()
         themes: tuple[str, ...] = ()
         themes_version = None
@@ -301,7 +343,7 @@ class SurveyService:
             themes=themes,
             themes_version=themes_version,
         )
-        return Progress(self._advanced(response, following, now), following)
+        return Progress(self._advanced(response, following, now), following, survey, given=at.given)
 
     async def resident_data(self, respondent: str) -> ResidentData | None:
         response = await self.find(respondent)
@@ -311,6 +353,7 @@ class SurveyService:
             response,
             await self.repository.answers(response.id),
             await self.repository.story(response.id),
+            self.survey_for(response),
         )
 
     async def forget(self, respondent: str) -> bool:

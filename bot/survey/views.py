@@ -10,8 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n.catalogue import Translations, Translator, isolate
 from bot.privacy import disclosure
 from bot.survey.callbacks import Action, Callback
-from bot.survey.definition import Question, QuestionKind, Survey
-from bot.survey.service import ResidentData
+from bot.survey.definition import Given, Question, QuestionKind, Survey
+from bot.survey.service import Progress, ResidentData
 from storage import Answer, Response, Stage, Story
 
 # Telegram's limit for one message, counted as Telegram counts: in UTF-16 code units, so an emoji
@@ -152,15 +152,31 @@ def question(
     pending: Sequence[str] = (),
     *,
     note: str | None = None,
+    given: Given | None = None,
 ) -> Reply:
     lines = []
     if note:
         lines += [note, ""]
-    lines.append(t("question.progress", number=survey.position(current.id), total=len(survey.questions)))
+    number, total = survey.position(current.id, given)
+    lines.append(t("question.progress", number=number, total=total))
     lines.append(t(f"q.{current.id}"))
     if current.kind is QuestionKind.MULTI:
         lines.append(t("question.multi_hint"))
     return say(t, "\n".join(lines), question_keyboard(t, survey, current, tuple(pending)))
+
+
+def at_question(t: Translator, progress: Progress, *, note: str | None = None) -> Reply:
+    """The question a resident is on, with their ticks so far and its place in their survey."""
+    if progress.question is None:
+        raise ValueError("the resident is not on a question")
+    return question(
+        t,
+        progress.survey,
+        progress.question,
+        progress.response.pending_codes,
+        note=note,
+        given=progress.given,
+    )
 
 
 def question_keyboard(
@@ -226,9 +242,10 @@ def _story_text(t: Translator, story: Story | None, response: Response) -> str:
     return t.plural("recap.story_text", len(story.text or ""))
 
 
-def recap_lines(t: Translator, survey: Survey, data: ResidentData) -> list[str]:
+def recap_lines(t: Translator, data: ResidentData) -> list[str]:
+    """One line per question the resident was (or will be) asked; routed-past ones are left out."""
     lines = []
-    for q in survey.questions:
+    for q in data.survey.asked(data.given):
         if q.kind is QuestionKind.FREE_TEXT:
             answer = _story_text(t, data.story, data.response)
         else:
@@ -237,14 +254,14 @@ def recap_lines(t: Translator, survey: Survey, data: ResidentData) -> list[str]:
     return lines
 
 
-def thanks(t: Translator, survey: Survey, data: ResidentData, *, title_key: str = "thanks.title") -> Reply:
+def thanks(t: Translator, data: ResidentData, *, title_key: str = "thanks.title") -> Reply:
     text = "\n".join(
-        [t(title_key), "", t("thanks.recap_header"), *recap_lines(t, survey, data), "", t("thanks.rights")]
+        [t(title_key), "", t("thanks.recap_header"), *recap_lines(t, data), "", t("thanks.rights")]
     )
     return say(t, text)
 
 
-def my_data(t: Translator, survey: Survey, data: ResidentData | None) -> Reply:
+def my_data(t: Translator, data: ResidentData | None) -> Reply:
     if data is None:
         return say(t, t("mydata.nothing"))
     response = data.response
@@ -262,7 +279,7 @@ def my_data(t: Translator, survey: Survey, data: ResidentData | None) -> Reply:
     if response.completed_at:
         lines.append(t("mydata.completed", time=isolate(_readable_time(response.completed_at))))
     if response.consented_at:
-        lines += ["", *recap_lines(t, survey, data)]
+        lines += ["", *recap_lines(t, data)]
     if data.story and data.story.text:
         # The resident's own words may be in another script than the catalogue: isolate them.
         lines += ["", t("mydata.story_text", text=isolate(data.story.text))]
