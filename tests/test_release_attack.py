@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -631,6 +632,46 @@ def test_no_small_cell_of_two_releases_in_a_row_can_be_pinned(seed: int) -> None
     second = release_of(rows, previous=first)
     assert second.completed - first.completed >= 10
     result = audit([first.to_json(), second.to_json()], [rows[:cut], rows[cut:]])
+    _record(result, started)
+    assert not result.failures, "\n".join(result.failures)
+
+
+# Two questions routed by one rule: their "not asked" are the same people in every group, so
+# one shown where the other is hidden gives the hidden one away unless the audit knows it.
+SAME_RULE = Survey.model_validate(
+    {
+        "id": "attack",
+        "version": "1",
+        "consent_version": "1",
+        "groupings": ["area", "age"],
+        "questions": [
+            {"id": "area", "kind": "single", "options": [{"code": c} for c in ("north", "centre", "south")]},
+            {"id": "age", "kind": "single", "options": [{"code": c} for c in ("young", "old")]},
+            {"id": "trust", "kind": "single", "options": [{"code": c} for c in ("yes", "sometimes", "no")]},
+            {
+                "id": "wait",
+                "kind": "single",
+                "options": [{"code": c} for c in ("short", "long")],
+                "show_if": {"question": "trust", "any_of": ["yes", "sometimes"]},
+            },
+            {
+                "id": "trip",
+                "kind": "single",
+                "options": [{"code": c} for c in ("near", "far")],
+                "show_if": {"question": "trust", "any_of": ["yes", "sometimes"]},
+            },
+            {"id": "story", "kind": "free_text"},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_questions_routed_by_one_rule_give_nothing_away(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "SURVEY", SAME_RULE)
+    started = time.perf_counter()
+    rows = generate(seed)
+    result = audit([release_of(rows).to_json()], [rows])
     _record(result, started)
     assert not result.failures, "\n".join(result.failures)
 

@@ -91,6 +91,22 @@ def test_routing_mistakes_are_refused_at_start_up(tmp_path: Path, questions: str
         load_survey(definition(tmp_path, questions))
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Multiple choice: "not asked" would not be one answer's complement.
+        '[[questions]]\nid = "m"\nkind = "multi"\noptions = [{ code = "x" }, { code = "y" }]\n',
+        # Itself routed: a chain.
+        '[[questions]]\nid = "m"\nkind = "single"\noptions = [{ code = "x" }, { code = "y" }]\n'
+        'show_if = { question = "a", any_of = ["x"] }\n',
+    ],
+)
+def test_a_route_depends_on_a_single_choice_question_asked_of_everyone(tmp_path: Path, source: str) -> None:
+    routed = B_IF_A.replace('question = "a"', 'question = "m"')
+    with pytest.raises(SurveyError, match="show_if needs a single-choice question asked of everyone"):
+        load_survey(definition(tmp_path, A + source + routed))
+
+
 def test_a_grouping_must_be_asked_of_everyone(tmp_path: Path) -> None:
     with pytest.raises(SurveyError, match="grouping 'b' must be asked of everyone"):
         load_survey(definition(tmp_path, A + B_IF_A, extra='groupings = ["b"]'))

@@ -96,6 +96,16 @@ def test_a_sheet_with_a_broken_row_changes_nothing(tmp_path: Path) -> None:
         assert refused.returncode == 2 and reason in refused.stderr, refused.stderr
         assert (locales / "ar.po").read_bytes() == before
         by_key[key]["approved"] = ""
+    # An approval of words the catalogue no longer holds is refused.
+    by_key["q.visits.never"]["translation"] = "كلمات قديمة"
+    write_rows(sheet, list(by_key.values()))
+    stale = run_bot_command(tmp_path, "translations", "--apply", str(sheet), LOCALES_DIR=str(locales))
+    assert stale.returncode == 2 and "changed since the sheet was made" in stale.stderr
+    # A sheet saved in a legacy encoding gets a clear answer, not a traceback.
+    sheet.write_bytes("language,key\r\nar,caf\xe9\r\n".encode("latin-1"))
+    legacy = run_bot_command(tmp_path, "translations", "--apply", str(sheet), LOCALES_DIR=str(locales))
+    assert legacy.returncode == 2 and "not UTF-8" in legacy.stderr
+    assert (locales / "ar.po").read_bytes() == before
     # Swedish is the source: there is no sheet for it.
     source = run_bot_command(
         tmp_path, "translations", "--review", "sv", "--out", str(sheet), LOCALES_DIR=str(locales)

@@ -127,7 +127,11 @@ def _checked(message: Message, key: str, wording: list[str], row: int) -> list[s
 def apply_review(locales: Path, sheet: Path) -> Applied:
     """Apply the approved rows of ``sheet`` to its language's catalogue. Every row is checked
     before anything is written: a sheet with one bad row changes nothing."""
-    rows = list(csv.DictReader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
+    try:
+        text = sheet.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReviewError(f"{sheet} is not UTF-8: save it as 'CSV UTF-8'") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or set(COLUMNS) - set(rows[0]):
         raise ReviewError(f"{sheet} is not a reviewer's sheet (columns: {', '.join(COLUMNS)})")
     languages = {row["language"] for row in rows}
@@ -149,12 +153,18 @@ def apply_review(locales: Path, sheet: Path) -> Applied:
         message = by_key.get(key)
         if message is None:
             raise ReviewError(f"row {number}: no message {key!r} in {path.name}")
+        # An approval is of the words the reviewer saw: if the catalogue changed since the
+        # sheet was made, the row must be reviewed again.
+        current = FORM_SEPARATOR.join(_forms(message.string))
+        if _unsafe_undone(row["translation"] or "") != current:
+            raise ReviewError(f"row {number} ({key}): the translation changed since the sheet was made")
         wording = _unsafe_undone((row["reviewed_translation"] or "").strip())
-        forms = _checked(message, key, wording.split(FORM_SEPARATOR.strip()), number) if wording else None
-        changes.append((message, [form.strip() for form in forms] if forms else None))
-    for message, forms in changes:
-        if forms is not None:
-            message.string = tuple(forms) if isinstance(message.string, (tuple, list)) else forms[0]
+        kept = wording.split(FORM_SEPARATOR.strip()) if wording else _forms(message.string)
+        checked = [form.strip() for form in _checked(message, key, kept, number)]
+        changes.append((message, checked if wording else None))
+    for message, reviewed in changes:
+        if reviewed is not None:
+            message.string = tuple(reviewed) if isinstance(message.string, (tuple, list)) else reviewed[0]
             reworded += 1
         message.flags.discard("fuzzy")
         approved += 1

@@ -394,45 +394,53 @@ def _with(cell: Where, name: str, selector: Selector) -> Where:
 
 
 def route_rows(block: Block, routes: Mapping[str, Route]) -> list[tuple[dict[int, float], float, float]]:
-    """What the routing rules say about ``block``: for a routed question, in every group its
-    "not asked" equal those whose answer to the source routes them past it. The side of the
-    equality in this block becomes an equation where the other side is all published, and a
-    lower bound where only part of it is."""
+    """What the routing rules say about ``block``. Per rule (a source question and its codes)
+    and group, one count: those the rule routes past, which is the source's routed-past cells
+    added up and also the "not asked" of every question routed by that rule. Where any of these
+    is published, the others in this block get it as an equation; where only some of the
+    source's cells are, as a lower bound."""
     rows: list[tuple[dict[int, float], float, float]] = []
+    rules: dict[Route, list[str]] = {}
     for question, route in routes.items():
-        if block.question not in (question, route.source):
+        rules.setdefault(route, []).append(question)
+    for route, members in rules.items():
+        if block.question not in (*members, route.source):
             continue
         for index, release in enumerate(block.releases):
-            if question not in release.dimensions or NOT_ASKED not in release.dimensions[question].codes:
+            routed = [
+                q for q in members if q in release.dimensions and NOT_ASKED in release.dimensions[q].codes
+            ]
+            if not routed:
                 continue
             outside = [c for c in release.dimensions[route.source].codes if c not in route.any_of]
             groups: set[Where] = set()
             for cell in release.shown:
                 for name, selector in cell:
                     if (name == route.source and selector in outside) or (
-                        name == question and selector == NOT_ASKED
+                        name in routed and selector == NOT_ASKED
                     ):
                         groups.add(tuple(pair for pair in cell if pair[0] != name))
             for group in groups:
                 routed_past = [_with(group, route.source, code) for code in outside]
-                not_asked = _with(group, question, NOT_ASKED)
-                if block.question == question and block.holds(not_asked):
-                    known = [release.shown[c] for c in routed_past if c in release.shown]
-                    if known:
-                        total = float(sum(known))
-                        high = total if len(known) == len(routed_past) else np.inf
-                        rows.append((block.row(index, not_asked), total, high))
-                elif (
-                    block.question == route.source
-                    and not_asked in release.shown
-                    and all(block.holds(c) for c in routed_past)
-                ):
+                not_asked = {q: _with(group, q, NOT_ASKED) for q in routed}
+                exact = next((release.shown[c] for c in not_asked.values() if c in release.shown), None)
+                shown_past = [release.shown[c] for c in routed_past if c in release.shown]
+                if exact is None and len(shown_past) == len(routed_past):
+                    exact = sum(shown_past)
+                if exact is not None:
+                    low, high = float(exact), float(exact)
+                elif shown_past:
+                    low, high = float(sum(shown_past)), np.inf
+                else:
+                    continue
+                if block.question in not_asked and block.holds(not_asked[block.question]):
+                    rows.append((block.row(index, not_asked[block.question]), low, high))
+                if block.question == route.source and all(block.holds(c) for c in routed_past):
                     combined: dict[int, float] = {}
                     for cell in routed_past:
                         for column, value in block.row(index, cell).items():
                             combined[column] = combined.get(column, 0.0) + value
-                    value = float(release.shown[not_asked])
-                    rows.append((combined, value, value))
+                    rows.append((combined, low, high))
     return rows
 
 

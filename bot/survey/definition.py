@@ -146,8 +146,12 @@ class Survey(BaseModel):
                 raise ValueError(
                     f"question {question.id!r}: show_if refers to {where} {condition.question!r}"
                 )
-            if source.kind is QuestionKind.FREE_TEXT:
-                raise ValueError(f"question {question.id!r}: show_if needs a choice question")
+            # The release's protection relies on "not asked" being exactly the respondents whose
+            # one answer to an unrouted question is outside ``any_of``.
+            if source.kind is not QuestionKind.SINGLE or source.show_if is not None:
+                raise ValueError(
+                    f"question {question.id!r}: show_if needs a single-choice question asked of everyone"
+                )
             unknown = set(condition.any_of) - set(source.option_codes)
             if unknown:
                 names = ", ".join(sorted(unknown))
