@@ -14,7 +14,14 @@ from typing import IO
 from bot.admin.demo import NotSyntheticError, fill
 from bot.admin.export import Exported, ExportFormat
 from bot.admin.quotes import MAX_QUOTE_CHARS, QuoteReview, UnknownQuote, UnusableText
-from bot.app import StartupError, build_application, load_tagger, load_translations, open_services
+from bot.app import (
+    StartupError,
+    build_application,
+    check_stored_versions,
+    load_tagger,
+    load_translations,
+    open_services,
+)
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n.catalogue import CatalogueError, Translations
 from bot.i18n.coverage import report as coverage_report
@@ -27,7 +34,7 @@ from bot.release.service import NotEnoughNew, ReleaseService
 from bot.report.evidence import NoRelease
 from bot.survey.definition import SurveyError, load_survey, load_surveys
 from bot.telegram.webhook import run_webhook
-from storage import Database, Repository
+from storage import Database, EvidenceQueries, Repository
 from storage.database import PRIVATE_FILE_MODE
 from storage.migrations import MIGRATIONS
 
@@ -226,13 +233,20 @@ async def _purge(settings: Settings) -> str:
 async def _healthcheck(settings: Settings) -> str | None:
     """What is wrong, in one line, or None when the bot could run."""
     settings.require_token()
-    load_translations(settings, load_surveys(settings.survey_file))
+    versions = load_surveys(settings.survey_file)
+    load_translations(settings, versions)
     if not settings.database_path.exists():
         return f"no database at {settings.database_path}"
     async with Database(settings.database_path) as database:
         applied = set(await database.applied_migrations())
-    missing = [name for name, _ in MIGRATIONS if name not in applied]
-    return f"migrations not applied: {', '.join(missing)}" if missing else None
+        missing = [name for name, _ in MIGRATIONS if name not in applied]
+        if missing:
+            return f"migrations not applied: {', '.join(missing)}"
+        try:
+            await check_stored_versions(EvidenceQueries(database), versions)
+        except StartupError as error:
+            return str(error)
+    return None
 
 
 async def _migrate(settings: Settings) -> list[str]:
@@ -267,23 +281,33 @@ async def _release(settings: Settings, out: Path) -> str:
         evidence = services.admin.evidence
         releases = evidence.releases
         await evidence.retag()
-        release, made = await _release_of(releases, None)
         # Answers to an earlier version of the survey have releases of their own, written
-        # beside the current one.
+        # beside the current one; right after a new version is deployed, the earlier ones may
+        # be all there is.
+        current: tuple[Release, str] | None = None
+        waiting = ""
+        try:
+            current = await _release_of(releases, None)
+        except ConfigError as error:
+            waiting = f"version {releases.survey.version}: {error}"
         earlier = []
         for survey in releases.versions.earlier:
             try:
                 earlier.append((survey.version, (await _release_of(releases, survey.version))[0]))
             except ConfigError:
                 continue
-        await evidence.record("cli", "release", release.made_at)
+        if current is None and not earlier:
+            raise ConfigError(waiting)
+        made_at = current[0].made_at if current else max(r.made_at for _, r in earlier)
+        await evidence.record("cli", "release", made_at)
     finally:
         await services.database.close()
-    written = release.write(out)
+    written = current[0].write(out) if current else []
     for version, other in earlier:
         written += other.write(out / f"version-{version}")
     also = f" (and version {', '.join(v for v, _ in earlier)} in its own folder)" if earlier else ""
-    return f"{made}; {len(written)} files in {out}{also}"
+    done = current[1] if current else waiting
+    return f"{done}; {len(written)} files in {out}{also}"
 
 
 async def _release_of(releases: ReleaseService, version: str | None) -> tuple[Release, str]:

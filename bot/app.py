@@ -77,6 +77,11 @@ async def open_services(settings: Settings) -> Services:
     )
     repository = Repository(database)
     queries = EvidenceQueries(database)
+    try:
+        await check_stored_versions(queries, versions)
+    except StartupError:
+        await database.close()
+        raise
     releases = ReleaseService(queries, versions, THEMES, min_new=settings.release_min_new)
     evidence = EvidenceService(
         queries,
@@ -98,6 +103,20 @@ async def open_services(settings: Settings) -> Services:
         admin=AdminService(settings.admin_ids, evidence, repository, report_strings),
         admin_strings=admin_strings,
     )
+
+
+async def check_stored_versions(queries: EvidenceQueries, versions: SurveyVersions) -> None:
+    """Refuse a survey file that has lost a version residents answered: their answers would
+    be in no release and the unfinished ones would go on in questions they were never meant
+    to get."""
+    known = {survey.version for survey in versions.all}
+    lost = [v for v in await queries.stored_versions(versions.current.id) if v not in known]
+    if lost:
+        raise StartupError(
+            f"the database holds responses to survey version {', '.join(lost)}, which "
+            f"{versions.current.version} does not name: keep that version's file and list it "
+            "in earlier_versions"
+        )
 
 
 def _staff_catalogue(settings: Settings, name: str) -> Translator:

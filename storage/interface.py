@@ -37,7 +37,13 @@ class ResponseStore(Protocol):
     async def set_language(self, response_id: int, language: str, stage: Stage, now: str) -> None: ...
 
     async def record_consent(
-        self, response_id: int, consent_version: str, first_question: str, now: str
+        self,
+        response_id: int,
+        consent_version: str,
+        first_question: str,
+        now: str,
+        *,
+        survey_version: str | None = None,
     ) -> None: ...
 
     async def delete_response(self, response_id: int) -> None: ...
@@ -94,6 +100,8 @@ class EvidenceSource(Protocol):
     """The admins' figures: aggregates only, computed by the database, never every row."""
 
     async def totals(self, survey_id: str) -> Totals: ...
+
+    async def stored_versions(self, survey_id: str) -> list[str]: ...
 
     async def survey_versions(self, survey_id: str) -> list[tuple[str, int]]: ...
 

@@ -124,12 +124,20 @@ class Repository:
         )
 
     async def record_consent(
-        self, response_id: int, consent_version: str, first_question: str, now: str
+        self,
+        response_id: int,
+        consent_version: str,
+        first_question: str,
+        now: str,
+        *,
+        survey_version: str | None = None,
     ) -> None:
+        """Questions start; ``survey_version``, if given, is the version they are asked from."""
         await self.database.execute(
             "UPDATE responses SET stage = ?, consent_version = ?, consented_at = ?, "
-            "current_question = ?, pending_codes = '', updated_at = ? WHERE id = ?",
-            (Stage.QUESTIONS, consent_version, now, first_question, now, response_id),
+            "current_question = ?, pending_codes = '', updated_at = ?, "
+            "survey_version = COALESCE(?, survey_version) WHERE id = ?",
+            (Stage.QUESTIONS, consent_version, now, first_question, now, survey_version, response_id),
         )
 
     async def delete_response(self, response_id: int) -> None:
@@ -319,6 +327,14 @@ class EvidenceQueries:
         )
         assert row is not None
         return Totals(int(row["started"]), int(row["completed"]), row["first"], row["last"])
+
+    async def stored_versions(self, survey_id: str) -> list[str]:
+        """Every survey version a stored response of ``survey_id`` is on, finished or not."""
+        rows = await self.database.fetchall(
+            "SELECT DISTINCT survey_version FROM responses WHERE survey_id = ? ORDER BY survey_version",
+            (survey_id,),
+        )
+        return [row["survey_version"] for row in rows]
 
     async def survey_versions(self, survey_id: str) -> list[tuple[str, int]]:
         rows = await self.database.fetchall(

@@ -83,11 +83,15 @@ AGENCIES = distribution(
     [("Försäkringskassan", 700), ("Skatteverket", 402), ("Pensionsmyndigheten", None), ("Vet inte", 55)],
     multiple=True,
 )
-WAITING = distribution(
-    "waiting",
-    "Hur länge brukar du få vänta på servicekontoret?",
-    1020,
-    [("Under 15 min", 210), ("15–30 min", 390), ("30–60 min", 290), ("Mer än 1 timme", 100)],
+# Asked only of visitors: 214 were routed past it.
+WAITING = replace(
+    distribution(
+        "waiting",
+        "Hur länge brukar du få vänta på servicekontoret?",
+        1020,
+        [("Under 15 min", 210), ("15–30 min", 390), ("30–60 min", 290), ("Mer än 1 timme", 100)],
+    ),
+    not_asked=214,
 )
 FORBIDDEN_NUMBERS = ("164", "167", "1 067", "1067")
 FORBIDDEN_PATTERNS = (
@@ -280,9 +284,13 @@ def test_word_report_content(strings: Translator) -> None:
         "Av de 980 som fullföljde enkäten, där var och en kunde välja flera svarsalternativ, valde " in text
     )
     assert f"Antal som fullföljde enkäten: 1{NBSP}234, varav 12 hoppade över frågan." in text
-    assert "Några resultat i korthet (antal av alla som fullföljde enkäten, och andel):" in text
+    assert "Några resultat i korthet (antal och andel av dem som fick frågan och fullföljde enkäten):" in text
     assert "besvarade frågan" not in text
     assert f"valde 700 (71{NBSP}%) ”Försäkringskassan”." in text
+    # A routed question's base is those asked, and its sentence says so.
+    asked = f"Av de 1{NBSP}020 som fick frågan och fullföljde enkäten"
+    assert f"{asked} valde 390 (38{NBSP}%) ”15–30 min”." in text
+    assert f"Av de 1{NBSP}020 som fullföljde" not in text
     assert "1. Hur ofta har du varit på servicekontoret i Hallunda det senaste året?" in text
 
     # Method: who answered, self-selection, partial answers, protection, the notes.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import StartupError, open_services
 from bot.config import Settings
 from bot.preview.botapi import LocalBotApi
 from bot.survey.definition import DEFAULT_SURVEY_FILE, SurveyError, load_survey, load_surveys
@@ -246,6 +247,76 @@ async def test_a_resident_in_the_middle_of_the_earlier_version_finishes_it(
         await close_harness(harness)
 
 
+async def test_a_resident_who_had_not_yet_consented_gets_the_new_version(
+    settings: Settings, api: LocalBotApi
+) -> None:
+    earlier = make_settings(
+        settings.database_path.parent, survey_file=DEFINITIONS / "service-office-2026.1.toml"
+    )
+    first = await open_harness(earlier, api)
+    try:
+        waiting = first.resident(2005, "sv")
+        await waiting.command("start")
+        await waiting.press("lang:sv")
+        assert "consent:yes" in waiting.buttons()
+    finally:
+        await close_harness(first)
+    harness = await open_harness(settings, api)
+    try:
+        waiting = harness.resident(2005, "sv")
+        await waiting.press("consent:yes")
+        # Nothing was answered under 2026.1, so nothing holds them to it.
+        assert current_question(waiting) == "visits"
+        await waiting.press("a:visits:never")
+        stored = rows(
+            settings,
+            "SELECT r.survey_version AS response, a.survey_version AS answer "
+            "FROM answers a JOIN responses r ON r.id = a.response_id",
+        )
+        assert [(row["response"], row["answer"]) for row in stored] == [("2026.2", "2026.2")]
+    finally:
+        await close_harness(harness)
+
+
+async def test_a_survey_file_that_drops_a_version_residents_answered_is_refused(
+    settings: Settings, api: LocalBotApi, tmp_path: Path
+) -> None:
+    earlier = make_settings(
+        settings.database_path.parent, survey_file=DEFINITIONS / "service-office-2026.1.toml"
+    )
+    first = await open_harness(earlier, api)
+    try:
+        old = first.resident(2006, "sv")
+        await consent(old)
+        await old.press("a:frequency:monthly")
+    finally:
+        await close_harness(first)
+    # The new version, deployed without naming the one this resident is in the middle of.
+    alone = tmp_path / "alone.toml"
+    text = VERSION_2.read_text(encoding="utf-8")
+    assert 'earlier_versions = ["service-office-2026.1.toml"]' in text
+    alone.write_text(text.replace('earlier_versions = ["service-office-2026.1.toml"]', ""), encoding="utf-8")
+    dropped = make_settings(settings.database_path.parent, survey_file=alone)
+    with pytest.raises(StartupError, match=r"survey version 2026\.1, which 2026\.2 does not name"):
+        await open_services(dropped)
+    checked = run_bot_command(
+        tmp_path,
+        "healthcheck",
+        BOT_TOKEN="123:abc",
+        DATABASE_PATH=str(settings.database_path),
+        SURVEY_FILE=str(alone),
+    )
+    assert checked.returncode != 0 and "2026.1" in checked.stderr + checked.stdout
+    # Nothing was changed: with the earlier version named again, the resident goes on.
+    harness = await open_harness(settings, api)
+    try:
+        old = harness.resident(2006, "sv")
+        await old.command("start")
+        assert current_question(old) == "on_behalf"
+    finally:
+        await close_harness(harness)
+
+
 # --- releases of two versions -----------------------------------------------------------------
 
 
@@ -263,6 +334,17 @@ def test_each_version_has_its_own_release_and_both_are_written(tmp_path: Path) -
             SURVEY_FILE=survey_file,
         )
         assert filled.returncode == 0, filled.stderr
+        if survey_file == earlier:
+            # Just after 2026.2 is deployed, only the earlier version has enough answers: its
+            # release is written, and the current version's wait is said.
+            made = run_slow_bot_command(
+                tmp_path, "release", "--database", str(database), "--out", str(tmp_path / "first")
+            )
+            assert made.returncode == 0, made.stderr
+            assert "version 2026.2: no release yet: 0 responses completed, 10 needed" in made.stderr
+            assert not (tmp_path / "first" / "release.json").exists()
+            alone = json.loads((tmp_path / "first" / "version-2026.1" / "release.json").read_text("utf-8"))
+            assert alone["survey_version"] == "2026.1"
     with sqlite3.connect(database) as connection:
         completed = dict(
             connection.execute(
@@ -273,6 +355,9 @@ def test_each_version_has_its_own_release_and_both_are_written(tmp_path: Path) -
     made = run_slow_bot_command(tmp_path, "release", "--database", str(database), "--out", str(out))
     assert made.returncode == 0, made.stderr
     assert "version 2026.1 in its own folder" in made.stderr
+    # The earlier version had no new answers: its release is the one made before, again.
+    again = json.loads((out / "version-2026.1" / "release.json").read_text(encoding="utf-8"))
+    assert again["made_at"] == alone["made_at"]
     current = json.loads((out / "release.json").read_text(encoding="utf-8"))
     before = json.loads((out / "version-2026.1" / "release.json").read_text(encoding="utf-8"))
     assert (current["survey_version"], before["survey_version"]) == ("2026.2", "2026.1")

@@ -316,6 +316,9 @@ def _question_sentence(question: Distribution, strings: Translator) -> str:
     if largest is None or largest.count is None:
         return strings("report.question.all_hidden")
     key = "report.question.largest_multiple" if question.multiple else "report.question.largest"
+    if question.not_asked != 0:
+        # Some were routed past it: the base is those asked, and the sentence says so.
+        key += "_asked"
     return strings(
         key,
         base=format_count(question.base),

@@ -150,12 +150,17 @@ class SurveyService:
         if not agree:
             await self.repository.delete_response(response.id)
             return None
-        survey = self.survey_for(response)
+        # Nothing has been answered yet: a resident who chose their language before a new
+        # version was deployed is asked the new one.
+        survey = self.survey
         first = survey.first_question()
         now = self._clock()
-        await self.repository.record_consent(response.id, self.survey.consent_version, first.id, now)
+        await self.repository.record_consent(
+            response.id, survey.consent_version, first.id, now, survey_version=survey.version
+        )
         response = replace(
             response,
+            survey_version=survey.version,
             stage=Stage.QUESTIONS,
             consent_version=self.survey.consent_version,
             consented_at=now,
