@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # The liveness and Prometheus endpoint (/healthz, /metrics): off unless a port is given.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_listen: str = "127.0.0.1"
+    # The youngest age that may take part, as the data protection officer decides: a younger
+    # resident is thanked and asked nothing, and nothing of theirs is kept.
+    minimum_age: int = Field(default=16, ge=13, le=18)
     # Where residents can ask about their data: set it to the data protection officer's contact.
     privacy_contact: str = "botkyrka.se"
     # Machine translation of quotes in the report: a LibreTranslate-compatible service the

@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.i18n.catalogue import Translator
 from bot.language.detection import detect
 from bot.survey import views
-from bot.survey.callbacks import Action, Callback, parse
+from bot.survey.callbacks import CONSENT_YES, UNDER_AGE, Action, Callback, parse
 from bot.survey.service import EmptyStory, InvalidVoice, Progress, StoryTooLong, SurveyFlowError
 from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
 from storage import Response, Stage
@@ -59,7 +59,8 @@ async def send_thanks(update: Update, context: BotContext, t: Translator, *, tit
 def consent_view(context: BotContext, t: Translator) -> views.Reply:
     """The consent text with this deployment's retention period and privacy contact."""
     services = context.services
-    return views.consent(t, services.settings.retention_days, services.settings.privacy_contact)
+    settings = services.settings
+    return views.consent(t, settings.retention_days, settings.privacy_contact, settings.minimum_age)
 
 
 def _respondent(update: Update, context: BotContext) -> str:
@@ -139,7 +140,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     try:
         if callback.action is Action.CONSENT:
-            await _consent(update, context, response, t, callback.value == "yes")
+            await _consent(update, context, response, t, callback.value)
         else:
             await _answer(update, context, response, t, callback)
     except SurveyFlowError:
@@ -172,13 +173,17 @@ async def _choose_language(
 
 
 async def _consent(
-    update: Update, context: BotContext, response: Response | None, t: Translator, agree: bool
+    update: Update, context: BotContext, response: Response | None, t: Translator, choice: str
 ) -> None:
-    progress = await context.surveys.consent(response, agree)
+    progress = await context.surveys.consent(response, agree=choice == CONSENT_YES)
     await answer_query(update)
     query = update.callback_query
     if progress is None:
-        await edit_or_send(update, context, views.say(t, t("consent.declined")))
+        if choice == UNDER_AGE:
+            thanks = t("consent.under_age_thanks", age=context.services.settings.minimum_age)
+        else:
+            thanks = t("consent.declined")
+        await edit_or_send(update, context, views.say(t, thanks))
         return
     # Keep the consent text readable in the chat; only its buttons go.
     if query is not None and isinstance(query.message, Message):

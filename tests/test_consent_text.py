@@ -24,13 +24,16 @@ CONSENT_KEYS = (
     "consent.access",
     "consent.rights",
     "consent.contact",
+    "consent.age",
     "consent.question",
+    "consent.under_age",
 )
 # The Swedish consent text each consent version stands for. A change to the text fails here until
 # the survey's consent_version is raised and its fingerprint written below, so a resident's stored
 # agreement always names the text they saw.
 CONSENT_FINGERPRINTS = {
     "2026.2": "ce038283d0f886167fe09f311a53171b8d8b18c0be85304fe40f993589e29249",
+    "2026.3": "cee0839c4f0b2fa61e1e42c97d40a2ea5b713767339ec1a530ec49ade7252a3c",
 }
 CONTACT = "dataskyddsombud@botkyrka.se"
 
@@ -60,7 +63,7 @@ def test_every_language_states_retention_groups_and_contact(
     translations: Translations, language: str, days: int
 ) -> None:
     t = translations.translator(language)
-    text = consent(t, days, CONTACT).text
+    text = consent(t, days, CONTACT, 16).text
     assert t.plural("consent.retention", days) in text and str(days) in text
     assert t("consent.access", min_group=MINIMUM) in text and str(MINIMUM) in text
     assert CONTACT in text
@@ -100,7 +103,7 @@ def test_the_consent_text_says_what_staff_see(
     quoted: str,
     reviewed: str,
 ) -> None:
-    text = consent(translations.translator(language), 365, CONTACT).text
+    text = consent(translations.translator(language), 365, CONTACT, 16).text
     for phrase in (pseudonym, account, personal_data, quoted, reviewed, str(MINIMUM)):
         assert phrase in text, (language, phrase)
     # A code made from the Telegram account can be traced back with the key: not anonymous.

@@ -6,8 +6,10 @@ import sqlite3
 
 import pytest
 
+from bot.config import Settings
+from bot.preview.botapi import LocalBotApi
 from bot.survey.definition import QuestionKind
-from tests.support import Harness, Resident, close_harness, open_harness
+from tests.support import Harness, Resident, buttons_of, close_harness, make_settings, open_harness
 
 # One scripted set of answers: single choice -> code, multiple choice -> codes in tick order.
 # These answers lead through every question (a visitor who needs help with Swedish).
@@ -101,9 +103,10 @@ async def test_full_survey_in_swedish(harness: Harness) -> None:
         "minst 5 personer",
         "/delete",
         "IMY",
+        "16 år eller äldre",
     ):
         assert fragment in consent
-    assert resident.buttons() == ["consent:yes", "consent:no"]
+    assert resident.buttons() == ["consent:yes", "consent:no", "consent:young"]
     await resident.press("consent:yes")
     assert asked(harness, "visits") in resident.last_text()
     await answer_all(resident)
@@ -220,6 +223,34 @@ async def test_nothing_is_stored_before_consent_and_declining_keeps_nothing(harn
     await resident.press("consent:no")
     assert "Inget har sparats" in resident.last_text()
     assert db_rows(harness, "SELECT * FROM responses") == []
+
+
+async def test_a_resident_under_the_minimum_age_is_thanked_and_nothing_is_kept(
+    harness: Harness, settings: Settings, api: LocalBotApi
+) -> None:
+    resident = harness.resident(1007)
+    await resident.command("start")
+    await resident.press("lang:sv")
+    keyboard = resident.last()["reply_markup"]["inline_keyboard"]
+    assert ["Jag är under 16 år"] in [[button["text"] for button in row] for row in keyboard]
+    await resident.press("consent:young")
+    thanks = resident.last_text()
+    assert "Enkäten är för dig som är 16 år eller äldre, så vi ställer inga frågor" in thanks
+    assert "Inget har sparats" in thanks and buttons_of(resident.last()) == []
+    assert db_rows(harness, "SELECT * FROM responses") == []
+    # The age is the data protection officer's setting, in the resident's language too.
+    older = make_settings(settings.database_path.parent / "older", minimum_age=18)
+    other = await open_harness(older, api)
+    try:
+        resident = other.resident(1008, "en")
+        await resident.command("start")
+        await resident.press("lang:en")
+        assert "18" in resident.last_text() and "16" not in resident.last_text()
+        await resident.press("consent:young")
+        assert "18" in resident.last_text()
+        assert db_rows(other, "SELECT * FROM responses") == []
+    finally:
+        await close_harness(other)
 
 
 async def test_no_telegram_identity_is_stored(harness: Harness) -> None:

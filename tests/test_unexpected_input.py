@@ -88,7 +88,7 @@ async def test_text_at_the_consent_step_repeats_the_consent(harness: Harness) ->
     await resident.command("start")
     await resident.press("lang:sv")
     await resident.say("ja")
-    assert resident.buttons() == ["consent:yes", "consent:no"]
+    assert resident.buttons() == ["consent:yes", "consent:no", "consent:young"]
     (row,) = db_rows(harness, "SELECT consented_at FROM responses")
     assert row["consented_at"] is None
 

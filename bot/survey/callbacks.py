@@ -29,6 +29,12 @@ class Action(StrEnum):
     DELETE = "del"
 
 
+# The consent buttons' values: take part, decline, or too young to take part.
+CONSENT_YES = "yes"
+CONSENT_NO = "no"
+UNDER_AGE = "young"
+
+
 @dataclass(frozen=True, slots=True)
 class Callback:
     action: Action
@@ -63,7 +69,9 @@ def parse(data: str | None) -> Callback | None:
         value = parts[0]
         if action is Action.LANGUAGE and not value.replace("-", "").isalnum():
             return None
-        if action in (Action.CONSENT, Action.DELETE) and value not in ("yes", "no"):
+        if action is Action.CONSENT and value not in (CONSENT_YES, CONSENT_NO, UNDER_AGE):
+            return None
+        if action is Action.DELETE and value not in ("yes", "no"):
             return None
         return Callback(action, value=value)
     if action in (Action.ANSWER, Action.TOGGLE):

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n.catalogue import Translations, Translator, isolate
 from bot.privacy import disclosure
-from bot.survey.callbacks import Action, Callback
+from bot.survey.callbacks import CONSENT_NO, CONSENT_YES, UNDER_AGE, Action, Callback
 from bot.survey.definition import Given, Question, QuestionKind, Survey
 from bot.survey.service import Progress, ResidentData
 from storage import Answer, Response, Stage, Story
@@ -117,7 +117,7 @@ def language_menu(
     return say(t, t(key), InlineKeyboardMarkup(_rows(buttons, 2)))
 
 
-def consent(t: Translator, retention_days: int, contact: str) -> Reply:
+def consent(t: Translator, retention_days: int, contact: str, minimum_age: int) -> Reply:
     text = "\n\n".join(
         [
             t("consent.title"),
@@ -127,13 +127,15 @@ def consent(t: Translator, retention_days: int, contact: str) -> Reply:
             t("consent.access", min_group=disclosure.MINIMUM),
             t("consent.rights"),
             t("consent.contact", contact=isolate(contact)),
+            t("consent.age", age=minimum_age),
             t("consent.question"),
         ]
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [_button(t("consent.agree"), Callback(Action.CONSENT, value="yes"))],
-            [_button(t("consent.decline"), Callback(Action.CONSENT, value="no"))],
+            [_button(t("consent.agree"), Callback(Action.CONSENT, value=CONSENT_YES))],
+            [_button(t("consent.decline"), Callback(Action.CONSENT, value=CONSENT_NO))],
+            [_button(t("consent.under_age", age=minimum_age), Callback(Action.CONSENT, value=UNDER_AGE))],
         ]
     )
     return say(t, text, keyboard)
