@@ -21,7 +21,7 @@ from bot.metrics import metrics_app
 from bot.privacy.pseudonym import Pseudonymizer, load_or_create_key
 from bot.privacy.retention import purge_daily
 from bot.privacy.scrub import scrub, scrub_quote
-from bot.release.service import ReleaseService, release_regularly
+from bot.release.service import ReleaseService, release_at_closing, release_regularly
 from bot.report.evidence import EvidenceService, Labels
 from bot.report.quote_translation import provider_from_settings
 from bot.report.themes import TAGGING_QUALITY_FILE, THEMES, ThemeListError, ThemeTagger
@@ -190,6 +190,7 @@ def command_menu_languages(translations: Translations) -> dict[str | None, str]:
 
 PURGE_TASK_KEY = "retention_task"
 RELEASE_TASK_KEY = "release_task"
+CLOSING_TASK_KEY = "closing_release_task"
 METRICS_RUNNER_KEY = "metrics_runner"
 
 
@@ -208,6 +209,11 @@ async def _on_start(application: Application) -> None:
         release_regularly(services.admin.evidence.make_release, services.settings.release_check_hours * 3600),
         name="release",
     )
+    closes_at = services.survey.closes_at
+    if closes_at is not None:
+        application.bot_data[CLOSING_TASK_KEY] = asyncio.create_task(
+            release_at_closing(services.admin.evidence.make_release, closes_at), name="closing release"
+        )
     if services.settings.metrics_port:
         runner = web.AppRunner(
             metrics_app(services.metrics, services.surveys.repository, services.survey.id), access_log=None
@@ -221,7 +227,7 @@ async def _on_stop(application: Application) -> None:
     runner = application.bot_data.pop(METRICS_RUNNER_KEY, None)
     if runner is not None:
         await runner.cleanup()
-    for key in (PURGE_TASK_KEY, RELEASE_TASK_KEY):
+    for key in (PURGE_TASK_KEY, RELEASE_TASK_KEY, CLOSING_TASK_KEY):
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()

@@ -7,6 +7,7 @@ import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -14,6 +15,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # The source checkout, for tests and tools; an installed bot never looks here (it may be
 # site-packages).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Days and times that staff and residents read are the municipality's.
+MUNICIPALITY_TIME = ZoneInfo("Europe/Stockholm")
 
 
 def default_database_path() -> Path:

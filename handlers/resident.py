@@ -12,6 +12,7 @@ from bot.i18n.catalogue import Translator
 from bot.language.detection import detect
 from bot.survey import views
 from bot.survey.callbacks import CONSENT_YES, UNDER_AGE, Action, Callback, parse
+from bot.survey.definition import Period
 from bot.survey.service import EmptyStory, InvalidVoice, Progress, StoryTooLong, SurveyFlowError
 from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
 from storage import Response, Stage
@@ -27,6 +28,8 @@ async def show_current_step(
     suggestions: Sequence[str | None] = (),
 ) -> None:
     """Send whatever the resident should see now: languages, consent, a question or thanks."""
+    if await _outside_period(update, context, response, t):
+        return
     if response is None or response.stage is Stage.LANGUAGE:
         menu = views.language_menu(
             context.translations,
@@ -56,6 +59,19 @@ async def send_thanks(update: Update, context: BotContext, t: Translator, *, tit
         await send(update, context, views.thanks(t, data, title_key=title_key))
 
 
+async def _outside_period(
+    update: Update, context: BotContext, response: Response | None, t: Translator
+) -> bool:
+    """Before the survey opens or after it closes, say so (and that what was given is kept)
+    instead of asking anything; True when that was the answer."""
+    period = context.surveys.period()
+    if period is Period.OPEN:
+        return False
+    answered = response is not None and response.stage in (Stage.QUESTIONS, Stage.DONE)
+    await send(update, context, views.period_notice(t, context.surveys.survey, period, has_answered=answered))
+    return True
+
+
 def consent_view(context: BotContext, t: Translator) -> views.Reply:
     """The consent text with this deployment's retention period and privacy contact."""
     services = context.services
@@ -71,6 +87,8 @@ def _respondent(update: Update, context: BotContext) -> str:
 async def start(update: Update, context: BotContext) -> None:
     """/start: begin, or resume exactly where the resident was."""
     respondent, response, t = await resident(update, context)
+    if await _outside_period(update, context, response, t):
+        return
     if response is None:
         response = await context.surveys.begin(respondent)
     note = t("resume.welcome_back") if response.stage is Stage.QUESTIONS else None
@@ -137,6 +155,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if callback.action is Action.DELETE:
         await _confirm_delete(update, context, respondent, t, callback.value == "yes")
+        return
+    # Deleting stays possible after closing; answering does not.
+    if context.surveys.period() is not Period.OPEN:
+        await answer_query(update)
+        await _outside_period(update, context, response, t)
         return
     try:
         if callback.action is Action.CONSENT:
@@ -252,6 +275,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     respondent, response, t = await resident(update, context)
+    if await _outside_period(update, context, response, t):
+        return
     if response is None or response.stage is Stage.LANGUAGE:
         if response is None:
             response = await context.surveys.begin(respondent)
@@ -296,6 +321,8 @@ async def on_voice(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.voice is not None
     _, response, t = await resident(update, context)
+    if await _outside_period(update, context, response, t):
+        return
     if await context.surveys.story_question(response) is None:
         await on_other_message(update, context)
         return

@@ -7,8 +7,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from bot.config import MUNICIPALITY_TIME
 from bot.release.model import Release
 from bot.release.protection import Status, protect
 from bot.release.tables import COMPLETED, LANGUAGE, NOT_ASKED, Dimension, Record, count, layout
@@ -18,7 +18,6 @@ from storage.models import ReleaseRow, StoredRelease
 
 log = logging.getLogger(__name__)
 
-MUNICIPALITY_TIME = ZoneInfo("Europe/Stockholm")
 SYNTHETIC_KEY = "synthetic"
 STORY = "story"
 THEMES = "themes"
@@ -237,3 +236,22 @@ async def release_regularly(make: Callable[[], Awaitable[object]], interval_seco
         except Exception:
             log.exception("release: making the release failed; it will be tried again")
         await asyncio.sleep(interval_seconds)
+
+
+async def release_at_closing(
+    make: Callable[[], Awaitable[object]],
+    closes_at: datetime,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """The final release, made as the survey closes, so that the last answers are in it when
+    they reach the threshold for a new release (below it, the previous release stays the last:
+    a handful of answers alone would stand out). A bot started after closing has nothing to do."""
+    delay = (closes_at - clock()).total_seconds()
+    if delay < 0:
+        return
+    # A moment past closing, so that an answer stored in the closing second is counted.
+    await asyncio.sleep(delay + 1)
+    try:
+        await make()
+    except Exception:
+        log.exception("release: the final release at closing failed; the regular schedule will try again")

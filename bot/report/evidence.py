@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 
+from bot.config import MUNICIPALITY_TIME
 from bot.i18n.catalogue import LANGUAGE_ORDER, Translator
 from bot.release.model import Release
 from bot.release.service import STORY as STORY_DIMENSION
@@ -36,7 +36,6 @@ from bot.report.themes import ThemeTagger
 from bot.survey.definition import Question, QuestionKind, Survey, SurveyVersions
 from storage.interface import EvidenceSource
 
-MUNICIPALITY_TIME = ZoneInfo("Europe/Stockholm")
 SYNTHETIC_KEY = "synthetic"
 QUOTES_PER_THEME = 3
 RETAG_BATCH = 2000

@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -97,6 +98,14 @@ class Headline(BaseModel):
     options: tuple[str, ...] = Field(min_length=1)
 
 
+class Period(StrEnum):
+    """Where a moment falls in the survey's period."""
+
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Survey(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -112,6 +121,31 @@ class Survey(BaseModel):
     # Definition files (beside this one) of the versions residents may still be answering and
     # whose answers are still reported.
     earlier_versions: tuple[str, ...] = ()
+    # When residents may answer, with a UTC offset (2027-01-10T08:00:00+01:00); unset, the
+    # survey is always open. A closing names the day the municipality's answer is due and where
+    # results will be published, which residents are told after it.
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    answer_due: date | None = None
+    results_link: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _check_period(self) -> Survey:
+        for name, moment in (("opens_at", self.opens_at), ("closes_at", self.closes_at)):
+            if moment is not None and moment.utcoffset() is None:
+                raise ValueError(f"{name} needs a UTC offset, e.g. 2027-01-10T08:00:00+01:00")
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValueError("opens_at must come before closes_at")
+        if self.closes_at and (self.answer_due is None or self.results_link is None):
+            raise ValueError("closes_at needs answer_due and results_link, which residents are told")
+        return self
+
+    def period(self, now: datetime) -> Period:
+        if self.opens_at is not None and now < self.opens_at:
+            return Period.NOT_OPEN
+        if self.closes_at is not None and now >= self.closes_at:
+            return Period.CLOSED
+        return Period.OPEN
 
     @model_validator(mode="after")
     def _check_questions(self) -> Survey:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from bot.language.detection import detect
 from bot.privacy.text import clean_text
 from bot.report.themes import ThemeTagger
-from bot.survey.definition import Question, QuestionKind, Survey, SurveyVersions
+from bot.survey.definition import Period, Question, QuestionKind, Survey, SurveyVersions
 from storage import Answer, Response, Stage, Story
 from storage.interface import ResponseStore
 
@@ -120,6 +120,11 @@ class SurveyService:
         self._clock = clock
         self._scrub = scrub
         self._tagger = tagger
+
+    def period(self) -> Period:
+        """Whether residents may answer now: the current version's period decides."""
+        now = datetime.fromisoformat(self._clock())
+        return self.survey.period(now if now.tzinfo else now.replace(tzinfo=UTC))
 
     async def find(self, respondent: str) -> Response | None:
         return await self.repository.find_response(respondent, self.survey.id)
