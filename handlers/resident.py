@@ -184,10 +184,14 @@ async def _choose_language(
         await answer_query(update, t("unexpected.old_button"))
         await show_current_step(update, context, before, t)
         return
+    await answer_query(update)
+    starting = before is None or before.stage is Stage.LANGUAGE
+    # A language button left from before closing (or shown before opening) starts nothing.
+    if starting and await _outside_period(update, context, before, context.translator(code)):
+        return
     response = await context.surveys.choose_language(respondent, before, code)
     t = context.translator(code)
-    await answer_query(update)
-    if before is None or before.stage is Stage.LANGUAGE:
+    if starting:
         # The language menu becomes the consent text.
         await edit_or_send(update, context, consent_view(context, t))
         return

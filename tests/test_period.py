@@ -149,6 +149,30 @@ async def test_a_resident_in_the_middle_at_closing_keeps_what_they_gave(
         await close_harness(harness)
 
 
+async def test_a_language_menu_left_from_before_closing_starts_nothing(
+    tmp_path: Path, settings: Settings, api: LocalBotApi
+) -> None:
+    harness = await open_harness(settings, api)
+    try:
+        resident = harness.resident(3004, "sv")
+        await resident.command("start")
+        menu = resident.last()["message_id"]
+    finally:
+        await close_harness(harness)
+    after = make_settings(tmp_path, survey_file=closed(tmp_path))
+    harness = await open_harness(after, api)
+    try:
+        resident = harness.resident(3004, "sv")
+        await resident.press_in(menu, "lang:ar")
+        notice = resident.last_text()
+        # Told in the language just chosen, and no consent is offered.
+        assert "2026-02-28" in notice and "Enkäten" not in notice
+        assert "consent:yes" not in resident.buttons()
+        assert responses(after) == [("language", None)]
+    finally:
+        await close_harness(harness)
+
+
 async def test_the_final_release_is_made_at_closing() -> None:
     made: list[datetime] = []
 
