@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.i18n.catalogue import Translator
 from bot.language.detection import detect
 from bot.survey import views
-from bot.survey.callbacks import CONSENT_YES, UNDER_AGE, Action, Callback, parse
+from bot.survey.callbacks import CONSENT_NO, CONSENT_YES, UNDER_AGE, Action, Callback, parse
 from bot.survey.definition import Period
 from bot.survey.service import EmptyStory, InvalidVoice, Progress, StoryTooLong, SurveyFlowError
 from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
@@ -156,6 +156,23 @@ async def on_button(update: Update, context: BotContext) -> None:
     if callback.action is Action.DELETE:
         await _confirm_delete(update, context, respondent, t, callback.value == "yes")
         return
+    if callback.action is Action.CONSENT and callback.value == UNDER_AGE:
+        # Too young to take part, pressed on any consent text still on screen, at any time:
+        # whatever was given is erased.
+        await context.surveys.forget(respondent)
+        await answer_query(update)
+        thanks = views.say(t, t("consent.under_age_thanks", age=context.services.settings.minimum_age))
+        if response is None or response.stage in (Stage.LANGUAGE, Stage.CONSENT):
+            await edit_or_send(update, context, thanks)
+        else:
+            # Pressed on an older copy of the consent text: the answer goes below, where they read.
+            await send(update, context, thanks)
+        return
+    if callback.action is Action.CONSENT and callback.value == CONSENT_NO and response is not None:
+        if response.stage is Stage.CONSENT:
+            # Declining keeps nothing, also after closing.
+            await _consent(update, context, response, t, callback.value)
+            return
     # Deleting stays possible after closing; answering does not.
     if context.surveys.period() is not Period.OPEN:
         await answer_query(update)
@@ -186,8 +203,9 @@ async def _choose_language(
         return
     await answer_query(update)
     starting = before is None or before.stage is Stage.LANGUAGE
-    # A language button left from before closing (or shown before opening) starts nothing.
-    if starting and await _outside_period(update, context, before, context.translator(code)):
+    # Outside the period a language button starts and changes nothing: the notice comes in the
+    # language chosen.
+    if await _outside_period(update, context, before, context.translator(code)):
         return
     response = await context.surveys.choose_language(respondent, before, code)
     t = context.translator(code)
@@ -206,11 +224,7 @@ async def _consent(
     await answer_query(update)
     query = update.callback_query
     if progress is None:
-        if choice == UNDER_AGE:
-            thanks = t("consent.under_age_thanks", age=context.services.settings.minimum_age)
-        else:
-            thanks = t("consent.declined")
-        await edit_or_send(update, context, views.say(t, thanks))
+        await edit_or_send(update, context, views.say(t, t("consent.declined")))
         return
     # Keep the consent text readable in the chat; only its buttons go.
     if query is not None and isinstance(query.message, Message):
@@ -343,6 +357,8 @@ async def on_voice(update: Update, context: BotContext) -> None:
 async def on_forwarded(update: Update, context: BotContext) -> None:
     """Anything forwarded: someone else's words, so never the resident's story or command."""
     _, response, t = await resident(update, context)
+    if await _outside_period(update, context, response, t):
+        return
     if await context.surveys.story_question(response) is not None:
         await show_current_step(update, context, response, t, note=t("story.forwarded"))
         return
@@ -352,6 +368,8 @@ async def on_forwarded(update: Update, context: BotContext) -> None:
 async def on_other_message(update: Update, context: BotContext) -> None:
     """Stickers, photos, documents and the like: say so kindly and show the current step."""
     _, response, t = await resident(update, context)
+    if await _outside_period(update, context, response, t):
+        return
     if response is None or response.stage is Stage.LANGUAGE:
         await show_current_step(update, context, response, t, note=t("unexpected.choose_language_first"))
         return
@@ -368,6 +386,8 @@ async def on_edited(update: Update, context: BotContext) -> None:
     """An edited message: the edit is never read. Whether the first version was kept is not known
     here (a refused story, or text typed at a button question, was not), so the reply does not say."""
     _, response, t = await resident(update, context)
+    if await _outside_period(update, context, response, t):
+        return
     note = t("unexpected.edited_not_saved")
     if await context.surveys.story_question(response) is not None:
         # The story is still open: ask for it again, to be sent as a new message.

@@ -329,9 +329,11 @@ class EvidenceQueries:
         return Totals(int(row["started"]), int(row["completed"]), row["first"], row["last"])
 
     async def stored_versions(self, survey_id: str) -> list[str]:
-        """Every survey version a stored response of ``survey_id`` is on, finished or not."""
+        """Every survey version a consented response of ``survey_id`` is on, finished or not
+        (one not yet consented takes the current version at consent)."""
         rows = await self.database.fetchall(
-            "SELECT DISTINCT survey_version FROM responses WHERE survey_id = ? ORDER BY survey_version",
+            "SELECT DISTINCT survey_version FROM responses WHERE survey_id = ? "
+            "AND consented_at IS NOT NULL ORDER BY survey_version",
             (survey_id,),
         )
         return [row["survey_version"] for row in rows]

@@ -37,7 +37,7 @@ def survey_with(tmp_path: Path, period: str) -> Path:
 def closed(tmp_path: Path) -> Path:
     return survey_with(
         tmp_path,
-        "opens_at = 2026-01-05T08:00:00+01:00\ncloses_at = 2026-02-27T23:30:00+00:00\n"
+        "opens_at = 2026-01-05T08:00:00+01:00\ncloses_at = 2026-02-28T00:30:00+01:00\n"
         f'answer_due = 2026-03-15\nresults_link = "{LINK}"\n',
     )
 
@@ -62,6 +62,19 @@ def answers(settings: Settings) -> list[str]:
             "opens_at must come before closes_at",
         ),
         ("closes_at = 2027-02-28T00:00:00+01:00\n", "closes_at needs answer_due and results_link"),
+        # Written with the winter offset in summer: an hour off, and another day for residents.
+        (
+            f'closes_at = 2027-06-30T23:59:00+01:00\nanswer_due = 2027-08-01\nresults_link = "{LINK}"\n',
+            r"closes_at: Swedish time on that day is 2027-07-01T00:59:00\+02:00",
+        ),
+        (
+            f'closes_at = 2027-03-01T00:00:00+01:00\nanswer_due = 2027-02-27\nresults_link = "{LINK}"\n',
+            "answer_due must not come before the survey closes",
+        ),
+        (
+            'closes_at = 2027-03-01T00:00:00+01:00\nanswer_due = 2027-03-15\nresults_link = "javascript:x"\n',
+            "results_link must be an https:// address",
+        ),
     ],
 )
 def test_period_mistakes_are_refused_at_start_up(tmp_path: Path, period: str, message: str) -> None:
@@ -77,6 +90,11 @@ def test_the_period_decides_by_the_moment_with_its_offset(tmp_path: Path) -> Non
     assert survey.period(datetime(2026, 2, 27, 23, 29, 59, tzinfo=UTC)) is Period.OPEN
     assert survey.period(datetime(2026, 2, 27, 23, 30, tzinfo=UTC)) is Period.CLOSED
     assert load_survey().period(datetime(2030, 1, 1, tzinfo=UTC)) is Period.OPEN
+    # A closing at midnight ends the day before: that is the day residents are told.
+    midnight = survey_with(
+        tmp_path, f'closes_at = 2027-03-01T00:00:00+01:00\nanswer_due = 2027-03-15\nresults_link = "{LINK}"\n'
+    )
+    assert load_survey(midnight).last_day().isoformat() == "2027-02-28"
 
 
 async def test_before_opening_nothing_is_asked_or_stored(tmp_path: Path, api: LocalBotApi) -> None:
@@ -169,6 +187,48 @@ async def test_a_language_menu_left_from_before_closing_starts_nothing(
         assert "2026-02-28" in notice and "Enkäten" not in notice
         assert "consent:yes" not in resident.buttons()
         assert responses(after) == [("language", None)]
+    finally:
+        await close_harness(harness)
+
+
+async def test_after_closing_nothing_of_a_resident_changes_but_they_may_leave(
+    tmp_path: Path, settings: Settings, api: LocalBotApi
+) -> None:
+    harness = await open_harness(settings, api)
+    try:
+        answering = harness.resident(3005, "sv")
+        await answering.command("start")
+        await answering.press("lang:sv")
+        await answering.press("consent:yes")
+        await answering.press("a:visits:2_5")
+        deciding = harness.resident(3006, "sv")
+        await deciding.command("start")
+        await deciding.press("lang:sv")
+        consent_text = deciding.last()["message_id"]
+    finally:
+        await close_harness(harness)
+    after = make_settings(tmp_path, survey_file=closed(tmp_path))
+    harness = await open_harness(after, api)
+    try:
+        before = responses(after)
+        answering = harness.resident(3005, "sv")
+        await answering.command("language")
+        await answering.press("lang:ar")
+        assert "2026-02-28" in answering.last_text() and "Enkäten" not in answering.last_text()
+        with sqlite3.connect(after.database_path) as connection:
+            languages = connection.execute("SELECT language FROM responses ORDER BY id").fetchall()
+        assert languages == [("sv",), ("sv",)] and responses(after) == before
+        # A sticker at the consent step offers no consent.
+        deciding = harness.resident(3006, "sv")
+        await harness.api.send_sticker(3006, language_code="sv")
+        await harness.deliver()
+        assert "sparat" not in deciding.last_text() and "Enkäten stängde 2026-02-28." in deciding.last_text()
+        assert buttons_of(deciding.last()) == []
+        # Declining is still possible, and keeps nothing.
+        await deciding.press_in(consent_text, "consent:no")
+        (answered,) = [m for m in deciding.messages() if m["message_id"] == consent_text]
+        assert "Inget har sparats" in answered["text"]
+        assert len(responses(after)) == 1
     finally:
         await close_harness(harness)
 

@@ -253,6 +253,21 @@ async def test_a_resident_under_the_minimum_age_is_thanked_and_nothing_is_kept(
         await close_harness(other)
 
 
+async def test_under_age_pressed_after_consenting_erases_what_was_given(harness: Harness) -> None:
+    resident = harness.resident(1009)
+    await resident.command("start")
+    await resident.press("lang:sv")
+    first = resident.last()["message_id"]
+    # The consent text again (/start at the consent step), and consent given on that copy.
+    await resident.command("start")
+    await resident.press("consent:yes")
+    await resident.press("a:visits:2_5")
+    await resident.press_in(first, "consent:young")
+    assert "16 år eller äldre, så vi ställer inga frågor" in resident.last_text()
+    assert db_rows(harness, "SELECT * FROM responses") == []
+    assert db_rows(harness, "SELECT * FROM answers") == []
+
+
 async def test_no_telegram_identity_is_stored(harness: Harness) -> None:
     resident = harness.resident(987654321)
     await begin(resident)

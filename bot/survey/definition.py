@@ -11,11 +11,13 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.config import MUNICIPALITY_TIME
 
 DEFAULT_SURVEY_FILE = Path(__file__).with_name("definitions") / "service-office-2026.2.toml"
 
@@ -132,13 +134,31 @@ class Survey(BaseModel):
     @model_validator(mode="after")
     def _check_period(self) -> Survey:
         for name, moment in (("opens_at", self.opens_at), ("closes_at", self.closes_at)):
-            if moment is not None and moment.utcoffset() is None:
+            if moment is None:
+                continue
+            if moment.utcoffset() is None:
                 raise ValueError(f"{name} needs a UTC offset, e.g. 2027-01-10T08:00:00+01:00")
+            # An offset that is not Swedish time on that day (+01:00 in summer) would open or
+            # close an hour from what the owner meant, and show residents another day.
+            local = moment.astimezone(MUNICIPALITY_TIME)
+            if local.utcoffset() != moment.utcoffset():
+                raise ValueError(f"{name}: Swedish time on that day is {local.isoformat()}")
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValueError("opens_at must come before closes_at")
-        if self.closes_at and (self.answer_due is None or self.results_link is None):
-            raise ValueError("closes_at needs answer_due and results_link, which residents are told")
+        if self.closes_at:
+            if self.answer_due is None or self.results_link is None:
+                raise ValueError("closes_at needs answer_due and results_link, which residents are told")
+            if self.answer_due < self.last_day():
+                raise ValueError("answer_due must not come before the survey closes")
+            if not self.results_link.startswith("https://"):
+                raise ValueError("results_link must be an https:// address")
         return self
+
+    def last_day(self) -> date:
+        """The last day residents can answer, in Swedish time (a closing at midnight ends the
+        day before)."""
+        assert self.closes_at is not None
+        return (self.closes_at.astimezone(MUNICIPALITY_TIME) - timedelta(microseconds=1)).date()
 
     def period(self, now: datetime) -> Period:
         if self.opens_at is not None and now < self.opens_at:

@@ -129,7 +129,7 @@ def period_notice(t: Translator, survey: Survey, period: Period, *, has_answered
         t,
         t(
             "period.closed_kept" if has_answered else "period.closed",
-            date=_local_day(survey.closes_at),
+            date=survey.last_day().isoformat(),
             due=survey.answer_due.isoformat(),
             link=isolate(survey.results_link or ""),
         ),
