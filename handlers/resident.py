@@ -168,11 +168,11 @@ async def on_button(update: Update, context: BotContext) -> None:
             # Pressed on an older copy of the consent text: the answer goes below, where they read.
             await send(update, context, thanks)
         return
-    if callback.action is Action.CONSENT and callback.value == CONSENT_NO and response is not None:
-        if response.stage is Stage.CONSENT:
-            # Declining keeps nothing, also after closing.
-            await _consent(update, context, response, t, callback.value)
-            return
+    declining = callback.action is Action.CONSENT and callback.value == CONSENT_NO
+    if declining and response is not None and response.stage is Stage.CONSENT:
+        # Declining keeps nothing, also after closing.
+        await _consent(update, context, response, t, callback.value)
+        return
     # Deleting stays possible after closing; answering does not.
     if context.surveys.period() is not Period.OPEN:
         await answer_query(update)

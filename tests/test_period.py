@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.preview.botapi import LocalBotApi
 from bot.release.service import release_at_closing
 from bot.survey.definition import DEFAULT_SURVEY_FILE, Period, SurveyError, load_survey
-from tests.support import buttons_of, close_harness, make_settings, open_harness
+from tests.support import Resident, buttons_of, close_harness, make_settings, open_harness
 
 DEFINITIONS = DEFAULT_SURVEY_FILE.parent
 CONSENT_LINE = 'consent_version = "2026.3"\n'
@@ -40,6 +40,17 @@ def closed(tmp_path: Path) -> Path:
         "opens_at = 2026-01-05T08:00:00+01:00\ncloses_at = 2026-02-28T00:30:00+01:00\n"
         f'answer_due = 2026-03-15\nresults_link = "{LINK}"\n',
     )
+
+
+def closed_settings(tmp_path: Path) -> Settings:
+    """The same database, served by the survey after it closed."""
+    return make_settings(tmp_path, survey_file=closed(tmp_path))
+
+
+async def consented(resident: Resident) -> None:
+    await resident.command("start")
+    await resident.press("lang:sv")
+    await resident.press("consent:yes")
 
 
 def responses(settings: Settings) -> list[tuple[str, str | None]]:
@@ -118,7 +129,7 @@ async def test_before_opening_nothing_is_asked_or_stored(tmp_path: Path, api: Lo
 async def test_after_closing_a_new_resident_is_told_when_and_where_results_come(
     tmp_path: Path, api: LocalBotApi
 ) -> None:
-    settings = make_settings(tmp_path, survey_file=closed(tmp_path))
+    settings = closed_settings(tmp_path)
     harness = await open_harness(settings, api)
     try:
         resident = harness.resident(3002, "sv")
@@ -139,14 +150,12 @@ async def test_a_resident_in_the_middle_at_closing_keeps_what_they_gave(
     harness = await open_harness(settings, api)
     try:
         resident = harness.resident(3003, "sv")
-        await resident.command("start")
-        await resident.press("lang:sv")
-        await resident.press("consent:yes")
+        await consented(resident)
         await resident.press("a:visits:2_5")
         waiting = resident.last()["message_id"]
     finally:
         await close_harness(harness)
-    after = make_settings(tmp_path, survey_file=closed(tmp_path))
+    after = closed_settings(tmp_path)
     harness = await open_harness(after, api)
     try:
         resident = harness.resident(3003, "sv")
@@ -177,7 +186,7 @@ async def test_a_language_menu_left_from_before_closing_starts_nothing(
         menu = resident.last()["message_id"]
     finally:
         await close_harness(harness)
-    after = make_settings(tmp_path, survey_file=closed(tmp_path))
+    after = closed_settings(tmp_path)
     harness = await open_harness(after, api)
     try:
         resident = harness.resident(3004, "sv")
@@ -197,9 +206,7 @@ async def test_after_closing_nothing_of_a_resident_changes_but_they_may_leave(
     harness = await open_harness(settings, api)
     try:
         answering = harness.resident(3005, "sv")
-        await answering.command("start")
-        await answering.press("lang:sv")
-        await answering.press("consent:yes")
+        await consented(answering)
         await answering.press("a:visits:2_5")
         deciding = harness.resident(3006, "sv")
         await deciding.command("start")
@@ -207,7 +214,7 @@ async def test_after_closing_nothing_of_a_resident_changes_but_they_may_leave(
         consent_text = deciding.last()["message_id"]
     finally:
         await close_harness(harness)
-    after = make_settings(tmp_path, survey_file=closed(tmp_path))
+    after = closed_settings(tmp_path)
     harness = await open_harness(after, api)
     try:
         before = responses(after)

@@ -19,6 +19,7 @@ from tests.support import Harness, Resident, close_harness, make_settings, open_
 from tests.test_evidence import run_slow_bot_command
 
 DEFINITIONS = DEFAULT_SURVEY_FILE.parent
+VERSION_1 = DEFINITIONS / "service-office-2026.1.toml"
 VERSION_2 = DEFINITIONS / "service-office-2026.2.toml"
 VISIT_QUESTIONS = ("on_behalf", "agencies", "errands", "wait_time", "crowding", "transport", "trip_time")
 
@@ -48,6 +49,11 @@ def current_question(resident: Resident) -> str:
     skip = [data for data in resident.buttons() if data.startswith("s:")]
     assert len(skip) == 1, resident.buttons()
     return skip[0].removeprefix("s:")
+
+
+def earlier_settings(settings: Settings) -> Settings:
+    """The same database, served by version 2026.1 as before the upgrade."""
+    return make_settings(settings.database_path.parent, survey_file=VERSION_1)
 
 
 async def consent(resident: Resident) -> None:
@@ -195,9 +201,7 @@ async def test_an_answer_routes_past_a_follow_up_and_resume_keeps_the_route(
 async def test_a_resident_in_the_middle_of_the_earlier_version_finishes_it(
     settings: Settings, api: LocalBotApi
 ) -> None:
-    earlier = make_settings(
-        settings.database_path.parent, survey_file=DEFINITIONS / "service-office-2026.1.toml"
-    )
+    earlier = earlier_settings(settings)
     first = await open_harness(earlier, api)
     try:
         old = first.resident(2003, "sv")
@@ -250,9 +254,7 @@ async def test_a_resident_in_the_middle_of_the_earlier_version_finishes_it(
 async def test_a_resident_who_had_not_yet_consented_gets_the_new_version(
     settings: Settings, api: LocalBotApi
 ) -> None:
-    earlier = make_settings(
-        settings.database_path.parent, survey_file=DEFINITIONS / "service-office-2026.1.toml"
-    )
+    earlier = earlier_settings(settings)
     first = await open_harness(earlier, api)
     try:
         waiting = first.resident(2005, "sv")
@@ -281,9 +283,7 @@ async def test_a_resident_who_had_not_yet_consented_gets_the_new_version(
 async def test_a_survey_file_that_drops_a_version_residents_answered_is_refused(
     settings: Settings, api: LocalBotApi, tmp_path: Path
 ) -> None:
-    earlier = make_settings(
-        settings.database_path.parent, survey_file=DEFINITIONS / "service-office-2026.1.toml"
-    )
+    earlier = earlier_settings(settings)
     first = await open_harness(earlier, api)
     try:
         old = first.resident(2006, "sv")
@@ -322,7 +322,7 @@ async def test_a_survey_file_that_drops_a_version_residents_answered_is_refused(
 
 def test_each_version_has_its_own_release_and_both_are_written(tmp_path: Path) -> None:
     database, out = tmp_path / "both.sqlite3", tmp_path / "release"
-    earlier = str(DEFINITIONS / "service-office-2026.1.toml")
+    earlier = str(VERSION_1)
     for responses, survey_file in (("14", earlier), ("14", str(VERSION_2))):
         filled = run_bot_command(
             tmp_path,

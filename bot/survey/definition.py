@@ -154,6 +154,11 @@ class Survey(BaseModel):
                 raise ValueError("results_link must be an https:// address")
         return self
 
+    def first_day(self) -> date:
+        """The day residents can start answering, in Swedish time."""
+        assert self.opens_at is not None
+        return self.opens_at.astimezone(MUNICIPALITY_TIME).date()
+
     def last_day(self) -> date:
         """The last day residents can answer, in Swedish time (a closing at midnight ends the
         day before)."""

@@ -167,7 +167,7 @@ class SurveyService:
             response,
             survey_version=survey.version,
             stage=Stage.QUESTIONS,
-            consent_version=self.survey.consent_version,
+            consent_version=survey.consent_version,
             consented_at=now,
             current_question=first.id,
             pending_codes=(),

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.config import MUNICIPALITY_TIME
 from bot.i18n.catalogue import Translations, Translator, isolate
 from bot.privacy import disclosure
 from bot.survey.callbacks import CONSENT_NO, CONSENT_YES, UNDER_AGE, Action, Callback
@@ -121,24 +119,19 @@ def language_menu(
 
 def period_notice(t: Translator, survey: Survey, period: Period, *, has_answered: bool) -> Reply:
     """Why nothing is asked now: not open yet, or closed (keeping what was given)."""
+    # Days are written 2027-02-28, the same in every language.
     if period is Period.NOT_OPEN:
-        assert survey.opens_at is not None
-        return say(t, t("period.not_open", date=_local_day(survey.opens_at)))
-    assert survey.closes_at is not None and survey.answer_due is not None
+        return say(t, t("period.not_open", date=survey.first_day().isoformat()))
+    assert survey.answer_due is not None and survey.results_link is not None
     return say(
         t,
         t(
             "period.closed_kept" if has_answered else "period.closed",
             date=survey.last_day().isoformat(),
             due=survey.answer_due.isoformat(),
-            link=isolate(survey.results_link or ""),
+            link=isolate(survey.results_link),
         ),
     )
-
-
-def _local_day(moment: datetime) -> str:
-    """The day in the municipality's time, written the same in every language."""
-    return moment.astimezone(MUNICIPALITY_TIME).date().isoformat()
 
 
 def consent(t: Translator, retention_days: int, contact: str, minimum_age: int) -> Reply:
