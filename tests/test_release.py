@@ -17,7 +17,7 @@ import pytest
 from bot.release.model import Release
 from bot.release.protection import MINIMUM, Status, protect
 from bot.release.service import NotEnoughNew, ReleaseService, compute, rounded, story_dimensions, to_record
-from bot.release.tables import COMPLETED_ONLY, count, layout, unpublished
+from bot.release.tables import COMPLETED_ONLY, LANGUAGE, count, layout, unpublished
 from bot.survey.definition import Survey
 from storage import Database, EvidenceQueries
 from storage.models import NewResponse, ReleaseRow
@@ -98,13 +98,20 @@ def test_every_cell_follows_the_rules(size: int, seed: int) -> None:
             assert not 0 < true[cell] < MINIMUM, cell
     # Every published sum that holds a small hidden cell hides at least two cells worth at least
     # five together, so no single subtraction gives the small one back (or it is hidden whole).
+    # A "no answer" of the language is zero by design and tells nothing either way.
     for line in tables.lines:
-        members = [cell for cell in line.members if cell in hidden or unpublished(cell)]
-        if any(0 < true[cell] < MINIMUM for cell in members) and len(members) < len(line.members):
+        known = [cell for cell in line.members if (LANGUAGE, None) not in cell]
+        members = [cell for cell in known if cell in hidden or unpublished(cell)]
+        if any(0 < true[cell] < MINIMUM for cell in members) and len(members) < len(known):
             assert len(members) >= 2 and sum(true[cell] for cell in members) >= MINIMUM, line
     # The completed total is the base of every share: it stays shown.
     assert decision.status[COMPLETED_ONLY] is Status.SHOWN
     assert true[COMPLETED_ONLY] == sum(row.completed for row in data)
+    # Everyone has a language, so its "no answer" is known to be zero: hiding it would protect
+    # nothing, and it is never chosen to hide.
+    no_language = [cell for cell in decision.status if (LANGUAGE, None) in cell]
+    assert no_language and all(true[cell] == 0 for cell in no_language)
+    assert all(decision.status[cell] is Status.SHOWN for cell in no_language)
 
 
 def test_one_cell_has_one_decision_in_every_table() -> None:

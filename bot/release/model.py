@@ -90,6 +90,8 @@ class Release:
             if dimension.multiple:
                 entry["at_least_one"] = dimension.at_least_one
                 entry["exclusive"] = sorted(dimension.exclusive)
+            if dimension.always_given:
+                entry["always_given"] = True
             dimensions[name] = entry
         return {
             "format": FORMAT,
@@ -130,6 +132,7 @@ class Release:
                 {code: frozenset(members) for code, members in entry.get("merged", {}).items()},
                 bool(entry.get("at_least_one", True)),
                 frozenset(entry.get("exclusive", ())),
+                bool(entry.get("always_given", False)),
             )
             for name, entry in data["dimensions"].items()
         }

@@ -1,6 +1,8 @@
 """Which cells of a release are hidden, decided once for all its tables together.
 
-1. Primary: a count of 1 to 4 is hidden ("small"). A zero is shown: it points at nobody.
+1. Primary: a count of 1 to 4 is hidden ("small"). A zero is shown: it points at nobody. A
+   zero that is so by design ("no answer" to the language or to having completed) is never
+   hidden for another cell.
 2. Secondary, by lines: wherever a published sum ties cells together (a table's rows and
    columns, its margins, a headline and the options it adds up), a line holding a small cell
    must hide at least two cells worth at least 5 together, or the small one follows by
@@ -63,6 +65,14 @@ class _State:
         self.counts = counts
         self.hidden: set[Where] = {cell for cell in counts if unpublished(cell) or too_small(counts[cell])}
         self.hidden.update(cell for cell in layout.withheld if cell in counts)
+        # A "no answer" of a dimension everyone gives is known to be zero: it stays shown, and
+        # the cells that truly protect a small one are hidden instead.
+        self.known_zero = {
+            cell
+            for cell, count in counts.items()
+            if count == 0
+            and any(selector is None and layout.dimensions[name].always_given for name, selector in cell)
+        }
         self.lines_of: dict[Where, list[Line]] = defaultdict(list)
         for line in layout.lines:
             for member in line.members:
@@ -91,7 +101,7 @@ class _State:
             if not any(too_small(self.counts[cell]) for cell in hidden):
                 continue
             while not (len(hidden) >= 2 and sum(self.counts[cell] for cell in hidden) >= MINIMUM):
-                shown = [cell for cell in members if cell not in self.hidden]
+                shown = [cell for cell in members if cell not in self.hidden and cell not in self.known_zero]
                 if not shown:
                     break
                 choice = min(shown, key=self.cost)
@@ -123,7 +133,7 @@ class _State:
                         seen.add(member)
                         if member in self.hidden:
                             following.append(member)
-                        elif self.cost(member)[0] <= kept:
+                        elif member not in self.known_zero and self.cost(member)[0] <= kept:
                             candidates.append(member)
             if candidates:
                 self.hide(min(candidates, key=self.cost))

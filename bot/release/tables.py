@@ -89,6 +89,10 @@ class Dimension:
     # the themes found in a story need not), and which codes exclude all others.
     at_least_one: bool = True
     exclusive: frozenset[str] = frozenset()
+    # Given by every respondent (the language is chosen before consent; a response is completed
+    # or not): its "no answer" is zero by design, which anyone can know, so hiding it would
+    # protect nothing.
+    always_given: bool = False
 
     def members(self, code: str) -> frozenset[str]:
         return self.merged.get(code, frozenset((code,)))
@@ -160,8 +164,10 @@ def _language_dimension(records: Sequence[Record]) -> Dimension:
     if len(small) == 1 and not kept:
         kept, small = list(small), frozenset()
     if small:
-        return Dimension(LANGUAGE, False, (*kept, OTHER_LANGUAGES), {OTHER_LANGUAGES: small})
-    return Dimension(LANGUAGE, False, tuple(kept))
+        return Dimension(
+            LANGUAGE, False, (*kept, OTHER_LANGUAGES), {OTHER_LANGUAGES: small}, always_given=True
+        )
+    return Dimension(LANGUAGE, False, tuple(kept), always_given=True)
 
 
 def _values(dimension: Dimension) -> list[Selector]:
@@ -225,7 +231,7 @@ def layout(
         if value is not None and NOT_ASKED in value
     }
     dimensions: dict[str, Dimension] = {
-        COMPLETED: Dimension(COMPLETED, False, ("yes", "no")),
+        COMPLETED: Dimension(COMPLETED, False, ("yes", "no"), always_given=True),
         LANGUAGE: _language_dimension(records),
     }
     questions = survey.choice_questions()
