@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.preview.botapi import LocalBotApi
+from bot.survey.callbacks import AGREE_PREFIX
 from bot.survey.definition import QuestionKind, Survey, load_survey
 
 Message = dict[str, Any]
@@ -15,6 +16,11 @@ Message = dict[str, Any]
 def button_data(message: Message | None) -> list[str]:
     markup = (message or {}).get("reply_markup") or {}
     return [button.get("callback_data", "") for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def agree_data(message: Message | None) -> str | None:
+    """The data of the consent text's "yes" button, which carries the text's fingerprint."""
+    return next((data for data in button_data(message) if data.startswith(AGREE_PREFIX)), None)
 
 
 def button_labels(message: Message | None) -> dict[str, str]:
@@ -76,9 +82,11 @@ class ScriptedResident:
             lambda: self.api.send_command(self.user_id, "start", language_code=self.language),
             lambda m: lang in button_data(m),
         )
-        await self.press(lang, lambda m: "consent:yes" in button_data(m))
+        await self.press(lang, lambda m: agree_data(m) is not None)
         first = self.survey.questions[0].id
-        await self.press("consent:yes", lambda m: f"s:{first}" in button_data(m))
+        agree = agree_data(self.last())
+        assert agree is not None
+        await self.press(agree, lambda m: f"s:{first}" in button_data(m))
         # Each question's first option; questions the answers route past are not shown.
         given: dict[str, tuple[str, ...]] = {}
         for question in self.survey.questions:

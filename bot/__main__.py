@@ -11,8 +11,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
+from telegram import Bot
+
 from bot.admin.demo import NotSyntheticError, fill
 from bot.admin.export import Exported, ExportFormat
+from bot.admin.notices import NoticeTextError, NoticeTexts, read_own_texts, send_notices, waiting_languages
 from bot.admin.quotes import MAX_QUOTE_CHARS, QuoteReview, UnknownQuote, UnusableText
 from bot.app import (
     StartupError,
@@ -33,12 +36,16 @@ from bot.release.model import Release
 from bot.release.service import NotEnoughNew, ReleaseService
 from bot.report.evidence import NoRelease
 from bot.survey.definition import SurveyError, load_survey, load_surveys
+from bot.telegram.request import telegram_requests
 from bot.telegram.webhook import run_webhook
 from storage import Database, EvidenceQueries, Repository
 from storage.database import PRIVATE_FILE_MODE
 from storage.migrations import MIGRATIONS
 
 logger = logging.getLogger("bot")
+
+# Telegram's own Bot API, unless BOT_API_BASE_URL names another (a local Bot API server).
+DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 # A short pause between polls lets updates that arrive together come in one batch: under load
 # that saves a Bot API round trip for most updates, at the cost of at most this much latency.
@@ -155,6 +162,27 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("--text", help="the words to quote instead, e.g. with a name taken out")
     reject = quote_commands.add_parser("reject", parents=[on_database], help="never quote this story")
     reject.add_argument("id", help="the id shown by `quotes list`")
+    notify = commands.add_parser(
+        "notify",
+        help="send the one message to residents who asked to hear when the municipality has answered",
+        description=(
+            "Sends each resident who asked for it one message in their language, then erases their "
+            "chat id. Without --text-file the message is the catalogue's, with the link to the "
+            "answer and results (--link, else results_link in the survey file). A request that "
+            "could not be delivered for a passing reason is kept: run the command again."
+        ),
+    )
+    notify.add_argument(
+        "--text-file",
+        type=Path,
+        help='the municipality\'s own wording per language, as TOML: sv = "...", ar = "..."; '
+        "languages it leaves out get the catalogue's message",
+    )
+    notify.add_argument("--link", help="the web page with the answer and the results (https://)")
+    notify.add_argument(
+        "--dry-run", action="store_true", help="only count who would get the message, per language"
+    )
+    notify.add_argument("--database", type=Path, help="use this database instead of DATABASE_PATH")
     demo = commands.add_parser(
         "demo-data", help="fill a separate database with synthetic responses, to preview the report"
     )
@@ -227,7 +255,10 @@ async def _purge(settings: Settings) -> str:
     async with Database(settings.database_path) as database:
         await database.migrate()
         result = await purge(Repository(database), settings)
-    return f"erased {result.expired} expired and {result.abandoned} abandoned responses"
+    return (
+        f"erased {result.expired} expired and {result.abandoned} abandoned responses and "
+        f"{result.notices} requests for the municipality's answer"
+    )
 
 
 async def _healthcheck(settings: Settings) -> str | None:
@@ -372,6 +403,36 @@ async def _quotes(settings: Settings, arguments: argparse.Namespace) -> str:
         await services.database.close()
 
 
+async def _notify(settings: Settings, arguments: argparse.Namespace) -> str:
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database at {settings.database_path}")
+    link = arguments.link
+    if link is not None and not link.startswith("https://"):
+        raise ConfigError("--link must start with https://")
+    services = await open_services(settings)
+    try:
+        survey = services.survey
+        own = read_own_texts(arguments.text_file, services.translations) if arguments.text_file else {}
+        texts = NoticeTexts(services.translations, link or survey.results_link, own)
+        repository = services.surveys.repository
+        waiting = await waiting_languages(repository, survey.id)
+        texts.check(set(waiting))
+        if arguments.dry_run or not waiting:
+            per_language = ", ".join(f"{language} {count}" for language, count in sorted(waiting.items()))
+            return f"{sum(waiting.values())} residents wait for the message" + (
+                f" ({per_language}); nothing sent" if waiting else ""
+            )
+        request, _ = telegram_requests()
+        bot = Bot(
+            settings.require_token(), request=request, base_url=settings.bot_api_base_url or DEFAULT_API_URL
+        )
+        async with bot:
+            result = await send_notices(bot, repository, survey.id, texts)
+    finally:
+        await services.database.close()
+    return result.summary()
+
+
 async def _demo_data(settings: Settings, count: int) -> str:
     if count < 1:
         raise ConfigError("--responses must be at least 1")
@@ -435,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 print(asyncio.run(_demo_data(settings, arguments.responses)), file=sys.stderr)
             except NotSyntheticError as error:
+                raise ConfigError(str(error)) from None
+        elif arguments.command == "notify":
+            try:
+                print(asyncio.run(_notify(settings, arguments)), file=sys.stderr)
+            except NoticeTextError as error:
                 raise ConfigError(str(error)) from None
         elif arguments.command == "purge":
             print(asyncio.run(_purge(settings)), file=sys.stderr)

@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.i18n.catalogue import Translator
 from bot.language.detection import detect
 from bot.survey import views
-from bot.survey.callbacks import CONSENT_NO, CONSENT_YES, UNDER_AGE, Action, Callback, parse
+from bot.survey.callbacks import CONSENT_NO, CONSENT_YES, UNDER_AGE, Action, Callback, fingerprint, parse
 from bot.survey.definition import Period
 from bot.survey.service import EmptyStory, InvalidVoice, Progress, StoryTooLong, SurveyFlowError
 from handlers.common import answer_query, edit_or_send, resident, send, telegram_language
@@ -54,7 +54,7 @@ async def show_current_step(
 
 async def send_thanks(update: Update, context: BotContext, t: Translator, *, title_key: str) -> None:
     """Thanks with the recap of everything the resident answered."""
-    data = await context.surveys.resident_data(_respondent(update, context))
+    data = await context.surveys.resident_data(_respondent(update, context), _chat_id(update))
     if data is not None:
         await send(update, context, views.thanks(t, data, title_key=title_key))
 
@@ -82,6 +82,11 @@ def consent_view(context: BotContext, t: Translator) -> views.Reply:
 def _respondent(update: Update, context: BotContext) -> str:
     assert update.effective_user is not None
     return context.respondent(update.effective_user.id)
+
+
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -121,7 +126,7 @@ async def show_help(update: Update, context: BotContext) -> None:
 async def my_data(update: Update, context: BotContext) -> None:
     """/mydata: everything stored about this resident, and nothing about anyone else."""
     respondent, _, t = await resident(update, context)
-    data = await context.surveys.resident_data(respondent)
+    data = await context.surveys.resident_data(respondent, _chat_id(update))
     await send(update, context, views.my_data(t, data))
 
 
@@ -156,10 +161,14 @@ async def on_button(update: Update, context: BotContext) -> None:
     if callback.action is Action.DELETE:
         await _confirm_delete(update, context, respondent, t, callback.value == "yes")
         return
+    if callback.action is Action.NOTICE:
+        # Also after closing: that is when the municipality's answer comes.
+        await _notice(update, context, response, t, callback.value == "yes")
+        return
     if callback.action is Action.CONSENT and callback.value == UNDER_AGE:
         # Too young to take part, pressed on any consent text still on screen, at any time:
         # whatever was given is erased.
-        await context.surveys.forget(respondent)
+        await context.surveys.forget(respondent, _chat_id(update))
         await answer_query(update)
         thanks = views.say(t, t("consent.under_age_thanks", age=context.services.settings.minimum_age))
         if response is None or response.stage in (Stage.LANGUAGE, Stage.CONSENT):
@@ -178,6 +187,15 @@ async def on_button(update: Update, context: BotContext) -> None:
         await answer_query(update)
         await _outside_period(update, context, response, t)
         return
+    agreeing = callback.action is Action.CONSENT and callback.value == CONSENT_YES
+    if agreeing and callback.shown != fingerprint(consent_view(context, t).text):
+        # Agreed to a consent text that has changed since (or in another language): nothing is
+        # recorded, and the text as it is now is shown to agree to.
+        if response is not None and response.stage is Stage.CONSENT:
+            await answer_query(update)
+            await send(update, context, views.say(t, t("consent.changed")))
+            await send(update, context, consent_view(context, t))
+            return
     try:
         if callback.action is Action.CONSENT:
             await _consent(update, context, response, t, callback.value)
@@ -266,7 +284,7 @@ async def _show_progress(
     update: Update, context: BotContext, progress: Progress, t: Translator, *, note: str | None, edit: bool
 ) -> None:
     if progress.finished:
-        data = await context.surveys.resident_data(_respondent(update, context))
+        data = await context.surveys.resident_data(_respondent(update, context), _chat_id(update))
         assert data is not None
         reply = views.thanks(t, data)
     else:
@@ -277,6 +295,33 @@ async def _show_progress(
         await send(update, context, reply)
 
 
+async def _notice(
+    update: Update, context: BotContext, response: Response | None, t: Translator, wanted: bool
+) -> None:
+    chat_id = _chat_id(update)
+    if not wanted:
+        await context.surveys.cancel_notice(chat_id)
+        await answer_query(update)
+        await edit_or_send(update, context, views.say(t, t("notice.cancelled")))
+        return
+    try:
+        await context.surveys.request_notice(response, chat_id)
+    except SurveyFlowError:
+        # Pressed on a thanks message whose answers have since been deleted.
+        await answer_query(update, t("unexpected.old_button"))
+        await show_current_step(update, context, response, t)
+        return
+    await answer_query(update)
+    query = update.callback_query
+    # The thanks and recap stay readable; only the offer's button goes.
+    if query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_reply_markup(reply_markup=None)
+        except BadRequest:
+            pass  # already without buttons: the request is stored either way
+    await send(update, context, views.notice_requested(t))
+
+
 async def _confirm_delete(
     update: Update, context: BotContext, respondent: str, t: Translator, confirmed: bool
 ) -> None:
@@ -284,7 +329,7 @@ async def _confirm_delete(
     if not confirmed:
         await edit_or_send(update, context, views.say(t, t("delete.kept")))
         return
-    erased = await context.surveys.forget(respondent)
+    erased = await context.surveys.forget(respondent, _chat_id(update))
     await edit_or_send(update, context, views.say(t, t("delete.done" if erased else "delete.nothing")))
 
 

@@ -17,6 +17,7 @@ from storage.models import (
     QuoteCandidate,
     ReleaseRow,
     Response,
+    ResultNotice,
     Stage,
     StoredRelease,
     Story,
@@ -91,6 +92,18 @@ class ResponseStore(Protocol):
     async def erase_started_before(self, cutoff: str) -> int: ...
 
     async def erase_abandoned(self, cutoff: str, *, with_answers: bool) -> int: ...
+
+    async def request_result_notice(
+        self, chat_id: int, survey_id: str, language: str, consent_version: str, today: str
+    ) -> None: ...
+
+    async def result_notice(self, chat_id: int, survey_id: str) -> ResultNotice | None: ...
+
+    async def result_notices(self, survey_id: str) -> list[ResultNotice]: ...
+
+    async def erase_result_notice(self, chat_id: int, survey_id: str | None = None) -> int: ...
+
+    async def erase_result_notices_before(self, cutoff_day: str) -> int: ...
 
     async def count_by_state(self, survey_id: str) -> tuple[int, int]: ...
 

@@ -139,4 +139,23 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX releases_by_version ON releases (survey_id, survey_version, id)",
         ],
     ),
+    (
+        "0006_result_notices",
+        [
+            # Residents who asked for one message when the municipality has sent its answer.
+            # The chat id is kept only here, and nothing joins it to a response: no pseudonym,
+            # and the day of asking rather than the time, so that it cannot be matched to a
+            # completion time either. Erased once the message is sent, on /delete, or at retention.
+            """
+            CREATE TABLE result_notices (
+                chat_id INTEGER NOT NULL,
+                survey_id TEXT NOT NULL,
+                language TEXT NOT NULL,
+                consent_version TEXT NOT NULL,
+                requested_on TEXT NOT NULL,
+                PRIMARY KEY (chat_id, survey_id)
+            )
+            """,
+        ],
+    ),
 ]

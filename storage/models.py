@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -57,6 +58,21 @@ class ExportRow:
     response: Response
     answers: dict[str, Answer]
     story: Story | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultNotice:
+    """A resident's request for one message when the municipality has sent its answer."""
+
+    chat_id: int
+    language: str
+    consent_version: str
+    requested_on: str  # the day only (see ``notice_day``): no time that could match a log
+
+
+def notice_day(timestamp: str) -> str:
+    """The day of an ISO timestamp, as a result notice keeps its request date."""
+    return datetime.fromisoformat(timestamp).date().isoformat()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from storage.models import (
     QuoteCandidate,
     ReleaseRow,
     Response,
+    ResultNotice,
     Stage,
     StoredRelease,
     Story,
@@ -57,6 +58,10 @@ def _answer(row: sqlite3.Row) -> Answer:
         survey_version=row["survey_version"],
         answered_at=row["answered_at"],
     )
+
+
+def _result_notice(row: sqlite3.Row) -> ResultNotice:
+    return ResultNotice(row["chat_id"], row["language"], row["consent_version"], row["requested_on"])
 
 
 def _story(row: sqlite3.Row) -> Story:
@@ -265,6 +270,44 @@ class Repository:
     async def erase_started_before(self, cutoff: str) -> int:
         """Erase every response started before ``cutoff`` (ISO time): the retention limit."""
         return await self.database.erase("DELETE FROM responses WHERE started_at < ?", (cutoff,))
+
+    async def request_result_notice(
+        self, chat_id: int, survey_id: str, language: str, consent_version: str, today: str
+    ) -> None:
+        await self.database.execute(
+            """
+            INSERT INTO result_notices (chat_id, survey_id, language, consent_version, requested_on)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id, survey_id) DO UPDATE SET
+                language = excluded.language,
+                consent_version = excluded.consent_version,
+                requested_on = excluded.requested_on
+            """,
+            (chat_id, survey_id, language, consent_version, today),
+        )
+
+    async def result_notice(self, chat_id: int, survey_id: str) -> ResultNotice | None:
+        row = await self.database.fetchone(
+            "SELECT * FROM result_notices WHERE chat_id = ? AND survey_id = ?", (chat_id, survey_id)
+        )
+        return _result_notice(row) if row else None
+
+    async def result_notices(self, survey_id: str) -> list[ResultNotice]:
+        rows = await self.database.fetchall(
+            "SELECT * FROM result_notices WHERE survey_id = ? ORDER BY requested_on, chat_id", (survey_id,)
+        )
+        return [_result_notice(row) for row in rows]
+
+    async def erase_result_notice(self, chat_id: int, survey_id: str | None = None) -> int:
+        """Erase one chat's request (for one survey, or for all when ``survey_id`` is None)."""
+        if survey_id is None:
+            return await self.database.erase("DELETE FROM result_notices WHERE chat_id = ?", (chat_id,))
+        return await self.database.erase(
+            "DELETE FROM result_notices WHERE chat_id = ? AND survey_id = ?", (chat_id, survey_id)
+        )
+
+    async def erase_result_notices_before(self, cutoff_day: str) -> int:
+        return await self.database.erase("DELETE FROM result_notices WHERE requested_on < ?", (cutoff_day,))
 
     async def erase_abandoned(self, cutoff: str, *, with_answers: bool) -> int:
         """Erase unfinished responses untouched since ``cutoff``. Those that never reached

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from bot.app import build_application, open_services
 from bot.config import Settings
 from bot.context import Services
 from bot.preview.botapi import LocalBotApi
+from bot.survey.callbacks import AGREE_PREFIX
 from bot.telegram.reading import read_update
 
 TOKEN = "123456:LOCAL-TEST-TOKEN"
@@ -84,6 +86,24 @@ def run_bot_command(cwd: Path, *arguments: str, **env: str) -> subprocess.Comple
     )
 
 
+async def run_bot_process(env: dict[str, str], cwd: Path, *arguments: str) -> tuple[int, str]:
+    """``python -m bot ARGUMENTS`` as a process that may talk to a loopback Bot API in this
+    event loop (a blocking run would stall it): its exit code and what it logged."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *arguments,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
 def bot_environment(api: LocalBotApi, database: Path, **values: str) -> dict[str, str]:
     """Settings for ``python -m bot`` run as a process against the loopback Bot API; without a
     PSEUDONYM_KEY in ``values`` the bot makes its key file beside the database."""
@@ -140,6 +160,14 @@ class Resident:
                 await self.harness.deliver()
                 return query_id
         raise AssertionError(f"no button {data!r}; last message: {self.last_text()!r}")
+
+    async def agree(self) -> str:
+        """Press "yes" on the newest consent text (its button carries that text's fingerprint)."""
+        for message in reversed(self.api.chat_messages(self.user_id)):
+            for data in buttons_of(message):
+                if data.startswith(AGREE_PREFIX):
+                    return await self.press_in(message["message_id"], data)
+        raise AssertionError(f"no consent button; last message: {self.last_text()!r}")
 
     async def press_in(self, message_id: int, data: str) -> str:
         query_id = await self.api.press(self.user_id, message_id, data, language_code=self.language_code)

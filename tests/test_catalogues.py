@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from bot.config import PROJECT_ROOT
 from bot.i18n.catalogue import CatalogueError, Translations, isolate, read_catalogue
+from bot.i18n.review import BUTTON_KEYS, MAX_BUTTON_CHARS
 from bot.survey.callbacks import MAX_CALLBACK_BYTES, Action, Callback
 from bot.survey.definition import load_survey
 
@@ -21,11 +22,6 @@ ALL = sorted(path.stem for path in LOCALES.glob("*.po"))
 # Catalogue codes that CLDR (through Babel) knows under another name.
 CLDR_LOCALE = {"hbs": "hr", "kmr": "ku", "sv-easy": "sv"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-# Telegram shows about this many characters of an inline button on a phone before cutting it.
-MAX_BUTTON_CHARS = 48
-BUTTON_KEYS = re.compile(
-    r"^(q\.[a-z0-9_]+\.[a-z0-9_]+|button\..*|consent\.(agree|decline|under_age)|delete\.(yes|no)|language\.name)$"
-)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench.residents import button_data, button_labels
+from bench.residents import agree_data, button_data, button_labels
 from bot.i18n.catalogue import Translations
 from bot.preview.botapi import LocalBotApi
 from bot.privacy.pseudonym import Pseudonymizer
@@ -129,7 +129,12 @@ class Driver:
         return self.api.last_bot_message(self.user_id)
 
     def finished(self, message: Message | None) -> bool:
-        return message is not None and not button_data(message) and self.recap_header in message["text"]
+        # The thanks and recap; its only button offers a message when the municipality answers.
+        return (
+            message is not None
+            and set(button_data(message)) <= {"notice:yes"}
+            and self.recap_header in message["text"]
+        )
 
     async def wait(
         self,
@@ -210,11 +215,12 @@ class Driver:
                 return
             lang = f"lang:{self.plan.language}"
             if lang in buttons:
-                await self.press(message, lang, lambda m: "consent:yes" in button_data(m))
+                await self.press(message, lang, lambda m: agree_data(m) is not None)
                 continue
-            if "consent:yes" in buttons:
+            agree = agree_data(message)
+            if agree is not None:
                 first = self.survey.first_question().id
-                await self.press(message, "consent:yes", lambda m, f=first: f"s:{f}" in button_data(m))
+                await self.press(message, agree, lambda m, f=first: f"s:{f}" in button_data(m))
                 continue
             question = next(
                 (q for q in self.survey.questions if f"s:{q.id}" in buttons),

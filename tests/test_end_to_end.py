@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.residents import ScriptedResident
 from bot.preview.botapi import LocalBotApi
-from tests.support import TOKEN, bot_environment
+from tests.support import TOKEN, bot_environment, run_bot_process
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -49,10 +49,9 @@ async def test_one_resident_through_the_real_process_then_export(tmp_path: Path)
     assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
 
     out = tmp_path / "export.csv"
-    export = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    code, log = await run_bot_process(
+        env,
+        tmp_path,
         "export",
         "--format",
         "csv",
@@ -60,12 +59,8 @@ async def test_one_resident_through_the_real_process_then_export(tmp_path: Path)
         str(out),
         "--stories",
         str(tmp_path / "stories.csv"),
-        cwd=tmp_path,
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
     )
-    _, stderr = await export.communicate()
-    assert export.returncode == 0, stderr.decode()
+    assert code == 0, log
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1

@@ -30,7 +30,7 @@ async def test_whole_survey_in_every_language(harness: Harness, language: str) -
     assert f"lang:{language}" in resident.buttons()
     await resident.press(f"lang:{language}")
     assert t("consent.title") in resident.last_text()
-    await resident.press("consent:yes")
+    await resident.agree()
     await answer_all(resident)
     assert t("q.story").split("\n")[0][:20] in resident.last_text()
     await resident.say("Servicekontoret hjälper mig med breven.")
@@ -58,7 +58,7 @@ async def test_right_to_left_layout_with_the_residents_own_words(harness: Harnes
     resident = harness.resident(6100, None)
     await resident.command("start")
     await resident.press(f"lang:{language}")
-    await resident.press("consent:yes")
+    await resident.agree()
     await answer_all(resident)
     own_words = "Jag behöver tolk, 2 gånger i månaden"
     await resident.say(own_words)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from telegram import CallbackQuery, Chat, Message, Update, User
 
-from bench.residents import ScriptedResident, button_data
+from bench.residents import ScriptedResident, agree_data, button_data
 from bot.preview.botapi import LocalBotApi
 from bot.survey.definition import QuestionKind, load_survey
 from bot.telegram.flood import FloodGuard, TokenBuckets
@@ -148,8 +148,10 @@ async def test_a_burst_of_presses_gets_a_few_answers_and_every_spinner_stops(
         await flooder.step(
             lambda: api.send_command(flooder_id, "start"), lambda m: "lang:sv" in button_data(m)
         )
-        await flooder.press("lang:sv", lambda m: "consent:yes" in button_data(m))
-        await flooder.press("consent:yes", lambda m: f"s:{first.id}" in button_data(m))
+        await flooder.press("lang:sv", lambda m: agree_data(m) is not None)
+        agree = agree_data(flooder.last())
+        assert agree is not None
+        await flooder.press(agree, lambda m: f"s:{first.id}" in button_data(m))
         question = flooder.last()
         assert question is not None
 

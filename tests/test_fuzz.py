@@ -42,7 +42,7 @@ from bot.context import Services
 from bot.i18n.catalogue import ALIASES, LANGUAGE_ORDER
 from bot.preview.botapi import LocalBotApi
 from bot.privacy.scrub import scrub
-from bot.survey.callbacks import MAX_CALLBACK_BYTES
+from bot.survey.callbacks import AGREE_PREFIX, MAX_CALLBACK_BYTES
 from bot.survey.definition import QuestionKind, load_survey
 from bot.survey.service import MAX_STORY_CHARS, SurveyService
 from bot.survey.views import TICK, split_message
@@ -487,14 +487,9 @@ class FuzzRun:
         question = next(
             (QUESTIONS[b[2:]] for b in buttons if b.startswith("s:") and b[2:] in QUESTIONS), None
         )
-        if "lang:sv" in buttons or "consent:yes" in buttons or question is None:
-            choice = (
-                "lang:sv"
-                if "lang:sv" in buttons
-                else "consent:yes"
-                if "consent:yes" in buttons
-                else buttons[0]
-            )
+        agree = next((b for b in buttons if b.startswith(AGREE_PREFIX)), None)
+        if "lang:sv" in buttons or agree or question is None:
+            choice = "lang:sv" if "lang:sv" in buttons else agree or buttons[0]
             await self.press(user_id, message, choice)
         elif question.kind is QuestionKind.FREE_TEXT:
             await self.api.send_message(user_id, "Bussen tar en timme och jag behöver tolk.")
@@ -541,6 +536,10 @@ class FuzzRun:
             "oldest": messages[0],
             "any_message": messages[len(data) % len(messages)],
         }.get(target, messages[-1])
+        if data == "consent:yes":
+            # Stands for the real "yes" where the message has one (its data carries the text's
+            # fingerprint); elsewhere it is pressed as it is, a forged or outdated button.
+            data = next((b for b in buttons_of(message) if b.startswith(AGREE_PREFIX)), data)
         await self.press(user_id, message, data)
         if target in ("inaccessible", "no_data"):
             # The same query (the API knows its id) with an inaccessible message or game data.
@@ -954,7 +953,7 @@ def test_a_failure_after_the_button_was_answered_still_gets_a_reply(tmp_path: Pa
             while f"s:{story}" not in buttons_of(run.keyboard_message(ME) or {}):
                 await run.step(("advance", ME, 1))
 
-            async def broken(respondent: str) -> None:
+            async def broken(respondent: str, chat_id: int | None = None) -> None:
                 raise RuntimeError("the recap cannot be read")
 
             run.harness.services.surveys.resident_data = broken  # type: ignore[method-assign]

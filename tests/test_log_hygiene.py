@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.residents import ScriptedResident
+from bench.residents import ScriptedResident, agree_data
 from bot.preview.botapi import LocalBotApi
 from bot.privacy.pseudonym import Pseudonymizer
 from tests.support import bot_environment
@@ -66,7 +66,9 @@ async def typing_at_a_button(api: LocalBotApi, user_id: int) -> None:
     await exchange(api, user_id, lambda: api.press(user_id, language["message_id"], "lang:sv"))
     consent = api.last_bot_message(user_id)
     assert consent is not None
-    await exchange(api, user_id, lambda: api.press(user_id, consent["message_id"], "consent:yes"))
+    agree = agree_data(consent)
+    assert agree is not None
+    await exchange(api, user_id, lambda: api.press(user_id, consent["message_id"], agree))
     await exchange(api, user_id, lambda: api.send_message(user_id, TYPED["at_a_button"]))
     typed = max(m["message_id"] for m in api.conversation(user_id) if not m["outgoing"])
     await exchange(api, user_id, lambda: api.edit_user_message(user_id, typed, TYPED["edited"]))

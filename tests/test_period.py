@@ -14,6 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.preview.botapi import LocalBotApi
 from bot.release.service import release_at_closing
+from bot.survey.callbacks import AGREE_PREFIX
 from bot.survey.definition import DEFAULT_SURVEY_FILE, Period, SurveyError, load_survey
 from tests.support import Resident, buttons_of, close_harness, make_settings, open_harness
 
@@ -50,7 +51,7 @@ def closed_settings(tmp_path: Path) -> Settings:
 async def consented(resident: Resident) -> None:
     await resident.command("start")
     await resident.press("lang:sv")
-    await resident.press("consent:yes")
+    await resident.agree()
 
 
 def responses(settings: Settings) -> list[tuple[str, str | None]]:
@@ -162,10 +163,11 @@ async def test_a_resident_in_the_middle_at_closing_keeps_what_they_gave(
         # The question left on screen can no longer be answered.
         await resident.press_in(waiting, "a:on_behalf:myself")
         notice = resident.last_text()
-        assert "Det du redan har svarat är sparat och räknas med." in notice and LINK in notice
+        assert "Det du redan har svarat är sparat." in notice and LINK in notice
+        assert "räknas med" not in notice
         assert answers(after) == ["visits"]
         await resident.command("start")
-        assert "sparat och räknas med" in resident.last_text()
+        assert "Det du redan har svarat är sparat." in resident.last_text()
         # Their rights outlast the survey: they can still see and delete what they gave.
         await resident.command("mydata")
         assert "2–5 gånger" in resident.last_text()
@@ -194,7 +196,7 @@ async def test_a_language_menu_left_from_before_closing_starts_nothing(
         notice = resident.last_text()
         # Told in the language just chosen, and no consent is offered.
         assert "2026-02-28" in notice and "Enkäten" not in notice
-        assert "consent:yes" not in resident.buttons()
+        assert not any(data.startswith(AGREE_PREFIX) for data in resident.buttons())
         assert responses(after) == [("language", None)]
     finally:
         await close_harness(harness)

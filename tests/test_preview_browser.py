@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.preview.server import PREVIEW_ADMIN_ID, Preview
+from bot.survey.callbacks import AGREE_PREFIX
 from bot.survey.definition import QuestionKind, load_survey
 from tests.support import make_settings
 from tests.test_preview import quick_release
@@ -55,7 +56,10 @@ async def complete_survey(page, language: str, story: str) -> None:  # type: ign
     await page.fill("#text", "/start")
     await page.click("#composer button")
     await click(f"lang:{language}")
-    await click("consent:yes")
+    # The "yes" button's data ends with the consent text's fingerprint.
+    agree = page.locator(f"button[data-callback^='{AGREE_PREFIX}']").last
+    await agree.wait_for(state="visible", timeout=15_000)
+    await agree.click()
     for question in load_survey().questions:
         if question.kind is QuestionKind.FREE_TEXT:
             await page.locator(f"button[data-callback='s:{question.id}']").wait_for(timeout=15_000)

@@ -22,7 +22,7 @@ from PIL import Image
 from bot.i18n.catalogue import Translations, Translator
 from bot.report.charts import bar_chart, theme_chart
 from bot.report.document import render_docx, render_markdown
-from bot.report.figures import Cell, Distribution, Evidence, Headline, Quote, Theme
+from bot.report.figures import Cell, Distribution, Evidence, Headline, HeadlinePart, Quote, Theme
 from bot.report.numbers import NBSP, format_count, format_share
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -162,7 +162,14 @@ def evidence(*, synthetic: bool = False, questions: tuple[Distribution, ...] | N
             "age", "Hur gammal är du?", 1150, [("Under 25", 120), ("25–44", 510), ("45–64", 350)]
         ),
         headlines=(
-            Headline("language_help", "Behöver hjälp på ett annat språk", "language_help", 689, 1100),
+            Headline(
+                "language_help",
+                "Behöver hjälp på ett annat språk",
+                "language_help",
+                689,
+                1100,
+                parts=(HeadlinePart("Alltid", 402), HeadlinePart("Ibland", None)),
+            ),
             Headline("mobility", "Åker färdtjänst till kontoret", "transport", None, 1005),
         ),
         questions=(FREQUENCY, AGENCIES, WAITING) if questions is None else questions,
@@ -268,7 +275,11 @@ def test_word_report_content(strings: Translator) -> None:
     assert section.footer._element.xpath(".//w:fldSimple[@w:instr='PAGE']")
 
     # Headlines: "count av base (share)", or the hidden text with no share.
-    assert f"Behöver hjälp på ett annat språk: 689 av 1{NBSP}100 (63{NBSP}%)" in text
+    # A joined headline names its parts, so "always or sometimes" is not read as "always".
+    assert (
+        f"Behöver hjälp på ett annat språk: 689 av 1{NBSP}100 (63{NBSP}%), "
+        f"därav ”Alltid” 402, ”Ibland” {HIDDEN}" in text
+    )
     assert f"Åker färdtjänst till kontoret: {HIDDEN} av 1{NBSP}005" in text
 
     # Every distribution's table: every shown count and share, every hidden cell "färre än 5".
@@ -415,8 +426,12 @@ def test_no_stories_and_small_questions(strings: Translator) -> None:
         cells=cells(("Till fots", None, 1), ("Cykel", None, 1)),
     )
     all_hidden = replace(WAITING, key="hidden", base=9, cells=cells(("Ja", None, 9), ("Nej", None, 9)))
+    # Only an empty option shown: the sentence does not name it as if it said something.
+    only_empty = replace(
+        WAITING, key="empty", base=12, cells=cells(("Ja", None, 12), ("Nej", None, 12), ("Vet inte", 0, 12))
+    )
     report = replace(
-        evidence(questions=(FREQUENCY, few, all_hidden)),
+        evidence(questions=(FREQUENCY, few, all_hidden, only_empty)),
         stories_written=0,
         voice_notes=3,
         story_languages=distribution("story_language", "Berättelsernas språk", 0, []),
@@ -431,6 +446,10 @@ def test_no_stories_and_small_questions(strings: Translator) -> None:
     )
     assert "Antalet som fullföljde enkäten är dolt, så andelarna redovisas inte." in text
     assert "Antalen för svarsalternativen är för små för att redovisas." in text
+    assert "Svaren finns i svarsalternativ vars antal inte redovisas" in text
+    silent = render_markdown(replace(report, voice_notes=0), strings)
+    assert "Inga röstmeddelanden kom in." in silent and "0 röstmeddelanden" not in silent
+    assert "valde 0 (0" not in text
     assert "Hur berättelserna delades in i teman" not in text
     assert "Hur berättelserna delades in i teman" not in render_markdown(report, strings)
 

@@ -14,8 +14,17 @@ import pytest
 from bot.app import StartupError, open_services
 from bot.config import Settings
 from bot.preview.botapi import LocalBotApi
+from bot.survey.callbacks import AGREE_PREFIX
 from bot.survey.definition import DEFAULT_SURVEY_FILE, SurveyError, load_survey, load_surveys
-from tests.support import Harness, Resident, close_harness, make_settings, open_harness, run_bot_command
+from tests.support import (
+    Harness,
+    Resident,
+    buttons_of,
+    close_harness,
+    make_settings,
+    open_harness,
+    run_bot_command,
+)
 from tests.test_evidence import run_slow_bot_command
 
 DEFINITIONS = DEFAULT_SURVEY_FILE.parent
@@ -59,7 +68,7 @@ def earlier_settings(settings: Settings) -> Settings:
 async def consent(resident: Resident) -> None:
     await resident.command("start")
     await resident.press("lang:sv")
-    await resident.press("consent:yes")
+    await resident.agree()
 
 
 # --- the definition -------------------------------------------------------------------------
@@ -260,13 +269,13 @@ async def test_a_resident_who_had_not_yet_consented_gets_the_new_version(
         waiting = first.resident(2005, "sv")
         await waiting.command("start")
         await waiting.press("lang:sv")
-        assert "consent:yes" in waiting.buttons()
+        assert any(data.startswith(AGREE_PREFIX) for data in waiting.buttons())
     finally:
         await close_harness(first)
     harness = await open_harness(settings, api)
     try:
         waiting = harness.resident(2005, "sv")
-        await waiting.press("consent:yes")
+        await waiting.agree()
         # Nothing was answered under 2026.1, so nothing holds them to it.
         assert current_question(waiting) == "visits"
         await waiting.press("a:visits:never")
@@ -323,7 +332,8 @@ async def test_a_survey_file_that_drops_a_version_residents_answered_is_refused(
 def test_each_version_has_its_own_release_and_both_are_written(tmp_path: Path) -> None:
     database, out = tmp_path / "both.sqlite3", tmp_path / "release"
     earlier = str(VERSION_1)
-    for responses, survey_file in (("14", earlier), ("14", str(VERSION_2))):
+    # Version 2 asks more, and routes: at 14 respondents its protection hides even the total.
+    for responses, survey_file in (("14", earlier), ("30", str(VERSION_2))):
         filled = run_bot_command(
             tmp_path,
             "demo-data",
@@ -345,6 +355,14 @@ def test_each_version_has_its_own_release_and_both_are_written(tmp_path: Path) -
             assert not (tmp_path / "first" / "release.json").exists()
             alone = json.loads((tmp_path / "first" / "version-2026.1" / "release.json").read_text("utf-8"))
             assert alone["survey_version"] == "2026.1"
+            # Until 2026.2 has a release, the report shows 2026.1's and says so.
+            reported = run_slow_bot_command(
+                tmp_path, "report", "--database", str(database), "--out", str(tmp_path / "first.md")
+            )
+            assert reported.returncode == 0, reported.stderr
+            first = (tmp_path / "first.md").read_text(encoding="utf-8")
+            assert "Version 2026.2 av enkäten har ännu ingen sammanställning" in first
+            assert "Hallunda de senaste 12 månaderna?" not in first and "Hallunda det senaste året?" in first
     with sqlite3.connect(database) as connection:
         completed = dict(
             connection.execute(
@@ -368,6 +386,55 @@ def test_each_version_has_its_own_release_and_both_are_written(tmp_path: Path) -
         assert shown['{"completed": "yes"}'] == completed[version]
     assert "visits" in current["dimensions"] and "frequency" not in current["dimensions"]
     assert "frequency" in before["dimensions"] and "visits" not in before["dimensions"]
+    # The report: 2026.2 in the main part, 2026.1 after it under its own heading, with its own
+    # questions, not added together.
+    reported = run_slow_bot_command(
+        tmp_path, "report", "--database", str(database), "--out", str(tmp_path / "both.md")
+    )
+    assert reported.returncode == 0, reported.stderr
+    both = (tmp_path / "both.md").read_text(encoding="utf-8")
+    main, _, apart = both.partition("Svar på den tidigare enkätversionen 2026.1")
+    assert apart, "the earlier version has no part of its own"
+    assert "Hallunda de senaste 12 månaderna?" in main and "det senaste året" not in main
+    assert "Hallunda det senaste året?" in apart and "de senaste 12 månaderna?" not in apart
+    assert f"{completed['2026.1']} personer fullföljde den versionen." in apart
+    assert "Huvuddelen gäller version 2026.2." in both
     # Routing: those who never visited are "not asked" the visit questions, a code of its own.
     assert "not_asked" in current["dimensions"]["wait_time"]["codes"]
     assert "not_asked" not in current["dimensions"]["visits"]["codes"]
+
+
+# --- consent to the text that was read ------------------------------------------------------
+
+
+async def test_agreeing_to_a_consent_text_that_has_since_changed_records_nothing(
+    settings: Settings, api: LocalBotApi
+) -> None:
+    before = make_settings(settings.database_path.parent, retention_days=90)
+    first = await open_harness(before, api)
+    try:
+        reader = first.resident(2101, "sv")
+        await reader.command("start")
+        await reader.press("lang:sv")
+        read = reader.last()
+        assert "90 dagar" in read["text"]
+    finally:
+        await close_harness(first)
+    # Deployed again with a longer retention: the text the resident read is no longer true.
+    after = make_settings(settings.database_path.parent, retention_days=180)
+    harness = await open_harness(after, api)
+    try:
+        reader = harness.resident(2101, "sv")
+        (old_yes,) = [data for data in buttons_of(read) if data.startswith(AGREE_PREFIX)]
+        await reader.press_in(read["message_id"], old_yes)
+        consented = rows(after, "SELECT consented_at FROM responses")
+        assert [row["consented_at"] for row in consented] == [None]
+        changed, fresh = reader.messages()[-2:]
+        assert "har ändrats sedan du läste den" in changed["text"]
+        assert "180 dagar" in fresh["text"] and "90 dagar" not in fresh["text"]
+        await reader.agree()
+        assert current_question(reader) == "visits"
+        (row,) = rows(after, "SELECT consent_version FROM responses")
+        assert row["consent_version"] == load_survey().consent_version
+    finally:
+        await close_harness(harness)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.config import Settings
 from bot.preview.botapi import LocalBotApi
+from bot.survey.callbacks import AGREE_PREFIX, fingerprint
 from bot.survey.definition import QuestionKind
 from tests.support import Harness, Resident, buttons_of, close_harness, make_settings, open_harness
 
@@ -48,7 +49,7 @@ def db_rows(harness: Harness, sql: str, params: tuple = ()) -> list[sqlite3.Row]
 async def begin(resident: Resident, language: str = "sv") -> None:
     await resident.command("start")
     await resident.press(f"lang:{language}")
-    await resident.press("consent:yes")
+    await resident.agree()
 
 
 async def reach(resident: Resident, question_id: str) -> None:
@@ -106,8 +107,9 @@ async def test_full_survey_in_swedish(harness: Harness) -> None:
         "16 år eller äldre",
     ):
         assert fragment in consent
-    assert resident.buttons() == ["consent:yes", "consent:no", "consent:young"]
-    await resident.press("consent:yes")
+    agree, *others = resident.buttons()
+    assert agree.startswith(AGREE_PREFIX) and others == ["consent:no", "consent:young"]
+    await resident.agree()
     assert asked(harness, "visits") in resident.last_text()
     await answer_all(resident)
     assert "Vill du berätta mer?" in resident.last_text()
@@ -152,7 +154,7 @@ async def test_full_survey_in_english_stores_the_same_codes(harness: Harness) ->
     assert resident.buttons()[0] == "lang:en", "Telegram's language is offered first"
     await resident.press("lang:en")
     assert "Botkyrka Municipality is asking" in resident.last_text()
-    await resident.press("consent:yes")
+    await resident.agree()
     assert asked(harness, "visits", "en") in resident.last_text()
     await answer_all(resident)
     await resident.say("The office helps me with letters I cannot read.")
@@ -260,7 +262,7 @@ async def test_under_age_pressed_after_consenting_erases_what_was_given(harness:
     first = resident.last()["message_id"]
     # The consent text again (/start at the consent step), and consent given on that copy.
     await resident.command("start")
-    await resident.press("consent:yes")
+    await resident.agree()
     await resident.press("a:visits:2_5")
     await resident.press_in(first, "consent:young")
     assert "16 år eller äldre, så vi ställer inga frågor" in resident.last_text()
@@ -323,7 +325,8 @@ async def test_restart_mid_survey_continues_on_the_same_database(harness: Harnes
         await again.press_in(question_message, "d:errands")
         assert asked(restarted, "wait_time") in again.last_text()
         # An old consent button pressed after the restart changes nothing and shows the question.
-        await again.press_in(consent_message, "consent:yes")
+        (consent_text,) = [m["text"] for m in again.messages() if m["message_id"] == consent_message]
+        await again.press_in(consent_message, AGREE_PREFIX + fingerprint(consent_text))
         assert asked(restarted, "wait_time") in again.last_text()
         answers = stored_answers(restarted)
         assert answers["agencies"] == ("pm", 0) and answers["errands"] == ("pension", 0)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.survey.callbacks import AGREE_PREFIX
 from tests.support import Harness
 from tests.test_survey_flow import answer_all, asked, begin, db_rows, reach, stored_answers
 
@@ -88,7 +89,8 @@ async def test_text_at_the_consent_step_repeats_the_consent(harness: Harness) ->
     await resident.command("start")
     await resident.press("lang:sv")
     await resident.say("ja")
-    assert resident.buttons() == ["consent:yes", "consent:no", "consent:young"]
+    agree, *others = resident.buttons()
+    assert agree.startswith(AGREE_PREFIX) and others == ["consent:no", "consent:young"]
     (row,) = db_rows(harness, "SELECT consented_at FROM responses")
     assert row["consented_at"] is None
 
@@ -346,7 +348,7 @@ async def test_error_before_anything_was_answered_does_not_claim_answers_are_sav
         raise RuntimeError("consent could not be recorded")
 
     monkeypatch.setattr(harness.services.surveys, "consent", broken)
-    await resident.press("consent:yes")
+    await resident.agree()
     text = resident.last_text()
     assert "went wrong" in text and "saved" not in text
     assert db_rows(harness, "SELECT consented_at FROM responses")[0]["consented_at"] is None

@@ -10,6 +10,7 @@ import pytest
 
 from bot.logs import RedactSecrets
 from bot.privacy.pseudonym import KEY_FILE_NAME, Pseudonymizer, load_or_create_key
+from bot.report.themes import ThemeTagger
 from bot.survey.callbacks import Action, Callback, parse
 from bot.survey.definition import SurveyError, load_survey
 from bot.survey.views import MAX_MESSAGE_CHARS, split_message
@@ -20,11 +21,13 @@ from bot.survey.views import MAX_MESSAGE_CHARS, split_message
     [
         ("lang:sv", Callback(Action.LANGUAGE, value="sv")),
         ("consent:yes", Callback(Action.CONSENT, value="yes")),
+        ("consent:yes:0a1b2c3d", Callback(Action.CONSENT, value="yes", shown="0a1b2c3d")),
         ("a:visits:12_plus", Callback(Action.ANSWER, "visits", "12_plus")),
         ("t:agencies:fk", Callback(Action.TOGGLE, "agencies", "fk")),
         ("d:agencies", Callback(Action.DONE, "agencies")),
         ("s:story", Callback(Action.SKIP, "story")),
         ("del:no", Callback(Action.DELETE, value="no")),
+        ("notice:yes", Callback(Action.NOTICE, value="yes")),
     ],
 )
 def test_callback_round_trip(data: str, expected: Callback) -> None:
@@ -46,6 +49,10 @@ def test_callback_round_trip(data: str, expected: Callback) -> None:
         "d:a:b",
         "s:",
         "del:yes:1",
+        "notice:maybe",
+        "consent:yes:0A1B2C3D",
+        "consent:no:0a1b2c3d",
+        "consent:yes:0a1b2c3d:1",
         "a:" + "x" * 70,
         "a:visits:12_plus;DROP",
     ],
@@ -178,3 +185,17 @@ def test_the_sqlite_repository_implements_the_storage_interface(tmp_path: Path) 
     assert isinstance(Repository(Database(tmp_path / "x.sqlite3")), ResponseStore)
     declared = {name for name in vars(ResponseStore) if not name.startswith("_")}
     assert declared <= set(dir(Repository))
+
+
+def test_keyword_syntax_open_ends_on_words_and_on_words_inside_phrases(tmp_path: Path) -> None:
+    (tmp_path / "pl.toml").write_text(
+        'waiting_hours = ["godzin* otwarcia", "*kolejk*", "czekam*"]\npersonal_help = ["pomoc urzędnika"]\n',
+        encoding="utf-8",
+    )
+    tagger = ThemeTagger.load(tmp_path)
+    assert tagger.tag("Godziny   otwarcia są za krótkie", "pl") == ("waiting_hours",)
+    assert tagger.tag("Długie kolejki i czekamy", "pl") == ("waiting_hours",)
+    # Whole words only where no "*" opens them.
+    assert tagger.tag("pomoc urzędnikach", "pl") == ()
+    assert tagger.tag("rozgodziny otwarcia", "pl") == ()
+    assert tagger.tag("Pomoc urzędnika była dobra", "pl") == ("personal_help",)

@@ -31,7 +31,18 @@ def _headline(t: Translator, headline: Headline) -> str:
     value = t(
         "admin.value", count=number(headline.count), base=number(headline.base), share=percent(headline.share)
     )
-    return f"• {headline.label}: {value}"
+    line = f"• {headline.label}: {value}"
+    if not headline.parts or headline.count == 0:
+        return line
+    parts = ", ".join(
+        t(
+            "admin.headline.part",
+            label=part.label,
+            count=t("admin.hidden") if part.count is None else number(part.count),
+        )
+        for part in headline.parts
+    )
+    return t("admin.headline.parts", headline=line, parts=parts)
 
 
 def _groups(t: Translator, heading: str, distribution: Distribution) -> list[str]:

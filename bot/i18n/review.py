@@ -40,7 +40,8 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # Telegram shows about this many characters of an inline button on a phone before cutting it.
 MAX_BUTTON_CHARS = 48
 BUTTON_KEYS = re.compile(
-    r"^(q\.[a-z0-9_]+\.[a-z0-9_]+|button\..*|consent\.(agree|decline)|delete\.(yes|no)|language\.name)$"
+    r"^(q\.[a-z0-9_]+\.[a-z0-9_]+|button\..*|consent\.(agree|decline|under_age)|delete\.(yes|no)"
+    r"|notice\.(yes|no)|language\.name)$"
 )
 PO_WIDTH = 100
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from storage.interface import ResponseStore
+from storage.models import notice_day
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ PURGE_INTERVAL_SECONDS = 24 * 60 * 60
 class PurgeResult:
     expired: int
     abandoned: int
+    notices: int = 0
 
 
 def _cutoff(now: datetime, days: int) -> str:
@@ -36,10 +38,17 @@ async def purge(repository: ResponseStore, settings: Settings, *, now: datetime 
     abandoned = await repository.erase_abandoned(
         _cutoff(now, settings.abandon_days), with_answers=settings.abandoned_responses == "drop"
     )
-    if expired or abandoned:
+    # A request for the municipality's answer is kept no longer than the answers themselves.
+    notices = await repository.erase_result_notices_before(notice_day(_cutoff(now, settings.retention_days)))
+    if expired or abandoned or notices:
         # Counts only: nothing that could tell who they were.
-        logger.info("retention: erased %d expired and %d abandoned responses", expired, abandoned)
-    return PurgeResult(expired, abandoned)
+        logger.info(
+            "retention: erased %d expired and %d abandoned responses and %d requests for the answer",
+            expired,
+            abandoned,
+            notices,
+        )
+    return PurgeResult(expired, abandoned, notices)
 
 
 async def purge_daily(repository: ResponseStore, settings: Settings) -> None:

@@ -127,6 +127,7 @@ def _blocks(evidence: Evidence, strings: Translator) -> list[_Block]:
         *_front_page(evidence, strings),
         *_method(evidence, strings),
         *_questions(evidence, strings),
+        *_earlier_versions(evidence, strings),
         *_stories(evidence, strings),
         _Text(strings("report.colophon", date=_date(evidence.generated_at)), "small"),
     ]
@@ -183,13 +184,20 @@ def _headline(headline: Headline, strings: Translator) -> str:
     if headline.count is None or share is None:
         count = count_text(strings, headline.count, None)
         return strings("report.headline.no_share", label=headline.label, count=count, base=base)
-    return strings(
+    text = strings(
         "report.headline",
         label=headline.label,
         count=format_count(headline.count),
         base=base,
         share=format_share(share),
     )
+    if not headline.parts or headline.count == 0:
+        return text
+    parts = ", ".join(
+        strings("report.headline.part", label=part.label, count=count_text(strings, part.count, None))
+        for part in headline.parts
+    )
+    return strings("report.headline.parts", headline=text, parts=parts)
 
 
 def _story_counts(evidence: Evidence, strings: Translator) -> str:
@@ -201,6 +209,8 @@ def _story_counts(evidence: Evidence, strings: Translator) -> str:
         written = strings("report.stories.none_written")
     if evidence.voice_notes is None:
         voice = strings("report.stories.few_voice", threshold=MIN_GROUP_SIZE)
+    elif evidence.voice_notes == 0:
+        voice = strings("report.stories.no_voice")
     else:
         voice = strings.plural("report.stories.voice", _Count(evidence.voice_notes))
     return f"{written} {voice}"
@@ -276,17 +286,41 @@ def _base_note(distribution: Distribution, strings: Translator, *, skipped: bool
 
 
 def _questions(evidence: Evidence, strings: Translator) -> list[_Block]:
-    blocks: list[_Block] = [
+    return [
         _Heading(strings("report.questions.heading"), 1, new_page=True),
         _Text(strings("report.questions.intro")),
+        *_question_blocks(evidence.questions, strings),
     ]
-    for number, question in enumerate(evidence.questions, start=1):
+
+
+def _earlier_versions(evidence: Evidence, strings: Translator) -> list[_Block]:
+    """Each earlier version's answers apart, under its own heading: its questions differ."""
+    blocks: list[_Block] = []
+    for earlier in evidence.earlier:
+        completed = (
+            strings("report.earlier.completed_hidden")
+            if earlier.completed is None
+            else strings.plural("report.earlier.completed", _Count(earlier.completed))
+        )
+        blocks += [
+            _Heading(strings("report.earlier.heading", version=earlier.version), 1, new_page=True),
+            _Text(strings("report.earlier.intro", version=earlier.version, current=evidence.survey_version)),
+            _Text(completed),
+            *_question_blocks(earlier.questions, strings),
+        ]
+    return blocks
+
+
+def _question_blocks(questions: Sequence[Distribution], strings: Translator) -> list[_Block]:
+    blocks: list[_Block] = []
+    for number, question in enumerate(questions, start=1):
         blocks += [
             _Heading(strings("report.question.heading", number=number, title=question.title), 2),
             _distribution_table(question, strings, strings("report.table.option")),
             _Text(_base_note(question, strings), "small"),
         ]
-        if any(not cell.hidden for cell in question.cells):
+        # A chart only where a bar has length: hidden and empty options draw nothing.
+        if any(cell.count for cell in question.cells):
             blocks.append(
                 _Chart(
                     partial(bar_chart, question, strings),
@@ -315,6 +349,9 @@ def _question_sentence(question: Distribution, strings: Translator) -> str:
     largest = _largest_shown(question.cells)
     if largest is None or largest.count is None:
         return strings("report.question.all_hidden")
+    if largest.count == 0:
+        # Every shown option is empty: the answers are all in hidden cells.
+        return strings("report.question.only_hidden")
     key = "report.question.largest_multiple" if question.multiple else "report.question.largest"
     if question.not_asked != 0:
         # Some were routed past it: the base is those asked, and the sentence says so.

@@ -29,7 +29,17 @@ from bot.release.tables import (
     Selector,
     Where,
 )
-from bot.report.figures import Cell, CrossTable, Distribution, Evidence, Headline, Quote, Theme
+from bot.report.figures import (
+    Cell,
+    CrossTable,
+    Distribution,
+    EarlierVersion,
+    Evidence,
+    Headline,
+    HeadlinePart,
+    Quote,
+    Theme,
+)
 from bot.report.quote_translation import QuoteTranslator
 from bot.report.themes import THEMES as THEMES_ORDER
 from bot.report.themes import ThemeTagger
@@ -227,8 +237,16 @@ class EvidenceService:
         self._tagging_quality = tagging_quality
         self._clock = clock
 
-    def _question(self, question_id: str) -> Question:
-        question = self.survey.question(question_id)
+    def _known(self, question_id: str) -> None:
+        """A mistyped question is answered as such, whether or not a release exists yet."""
+        for survey in self.versions.all:
+            question = survey.question(question_id)
+            if question is not None and question.kind is not QuestionKind.FREE_TEXT:
+                return
+        raise UnknownQuestion(question_id)
+
+    def _question(self, question_id: str, survey: Survey | None = None) -> Question:
+        question = (survey or self.survey).question(question_id)
         if question is None or question.kind is QuestionKind.FREE_TEXT:
             raise UnknownQuestion(question_id)
         return question
@@ -248,23 +266,28 @@ class EvidenceService:
             return tuple(g for g in self.survey.groupings if g != question_id)
         return self.groupings
 
-    async def _reader(self) -> _Reader:
-        release = await self.releases.latest()
-        if release is None:
-            started, completed = await self.releases.progress()
-            raise NoRelease(started, completed, self.releases.min_new)
-        return _Reader(release, self.labels)
+    async def _reader(self) -> tuple[_Reader, Survey]:
+        """The latest release and the version it counts: the current version's, or right after
+        a new version is deployed and before it has one, the latest earlier version's."""
+        for survey in (self.survey, *reversed(self.versions.earlier)):
+            release = await self.releases.latest(survey.version)
+            if release is not None:
+                return _Reader(release, self.labels), survey
+        started, completed = await self.releases.progress()
+        raise NoRelease(started, completed, self.releases.min_new)
 
     async def distribution(self, question_id: str) -> Distribution:
-        question = self._question(question_id)
-        reader = await self._reader()
+        self._known(question_id)
+        reader, survey = await self._reader()
+        question = self._question(question_id, survey)
         return reader.one_way(question.id, question.id, self.labels.question(question.id))
 
     async def cross_table(self, question_id: str, grouping: str) -> CrossTable:
-        question = self._question(question_id)
+        self._known(question_id)
         if grouping not in self.breakdowns(question_id):
             raise UnknownGrouping(grouping)
-        reader = await self._reader()
+        reader, survey = await self._reader()
+        question = self._question(question_id, survey)
         rows = reader.cross(question.id, grouping)
         if rows is None:
             raise UnknownGrouping(grouping)
@@ -281,11 +304,22 @@ class EvidenceService:
             rows=rows,
         )
 
-    def _headlines(self, reader: _Reader) -> tuple[Headline, ...]:
+    def _headlines(self, reader: _Reader, survey: Survey) -> tuple[Headline, ...]:
         headlines = []
-        for headline in self.survey.headlines:
+        for headline in survey.headlines:
             codes = tuple(c for c in reader.codes(headline.question) if c in headline.options)
             selector: Selector = codes[0] if len(codes) == 1 else codes
+            parts = (
+                tuple(
+                    HeadlinePart(
+                        self.labels.option(headline.question, code),
+                        reader.release.n(_key((headline.question, code))),
+                    )
+                    for code in codes
+                )
+                if len(codes) > 1
+                else ()
+            )
             headlines.append(
                 Headline(
                     key=headline.id,
@@ -293,6 +327,7 @@ class EvidenceService:
                     question=headline.question,
                     count=reader.release.n(_key((headline.question, selector))),
                     base=reader.asked(headline.question),
+                    parts=parts,
                 )
             )
         return tuple(headlines)
@@ -331,11 +366,11 @@ class EvidenceService:
         return [(response_id, self.tagger.tag(text, language)) for response_id, text, language in rows]
 
     async def _evidence(self, *, with_stories: bool) -> Evidence:
-        reader = await self._reader()
+        reader, survey = await self._reader()
         release = reader.release
         empty = Distribution("", "", False, None, None, ())
         languages = reader.groups(LANGUAGE, self.labels.admin("admin.grouping.language"))
-        groupings = [reader.groups(g, self.labels.short(g)) for g in self.survey.groupings]
+        groupings = [reader.groups(g, self.labels.short(g)) for g in survey.groupings]
         themes: tuple[Theme, ...] = ()
         written = release.n(_key((STORY_DIMENSION, "written")))
         if with_stories:
@@ -344,7 +379,7 @@ class EvidenceService:
         made_at = datetime.fromisoformat(release.made_at).astimezone(MUNICIPALITY_TIME)
         return Evidence(
             survey_id=self.survey.id,
-            survey_version=self.survey.version,
+            survey_version=survey.version,
             synthetic=release.synthetic,
             generated_at=made_at.strftime("%Y-%m-%d %H:%M"),
             period_start=release.period[0],
@@ -354,25 +389,51 @@ class EvidenceService:
             languages=languages,
             areas=groupings[0] if groupings else empty,
             ages=groupings[1] if len(groupings) > 1 else empty,
-            headlines=self._headlines(reader),
-            questions=tuple(
-                reader.one_way(q.id, q.id, self.labels.question(q.id)) for q in self.survey.choice_questions()
-            ),
+            headlines=self._headlines(reader, survey),
+            questions=self._questions(reader, survey),
             stories_written=written,
             voice_notes=release.n(_key((STORY_DIMENSION, "voice"))),
             # A quote's language is named only where the release names that language.
             story_languages=languages,
             themes=themes,
             translation_provider=self._quote_translator.name if self._quote_translator else None,
-            notes=self._notes(versions),
+            notes=self._notes(versions, survey),
+            earlier=await self._earlier(survey) if with_stories else (),
         )
 
-    def _notes(self, versions: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+    def _questions(self, reader: _Reader, survey: Survey) -> tuple[Distribution, ...]:
+        return tuple(
+            reader.one_way(q.id, q.id, self.labels.question(q.id)) for q in survey.choice_questions()
+        )
+
+    async def _earlier(self, shown: Survey) -> tuple[EarlierVersion, ...]:
+        """The questions of each earlier version that has a release of its own, reported apart:
+        their questions differ, so their answers are not added to the current version's."""
+        earlier = []
+        for survey in self.versions.earlier:
+            if survey.version == shown.version:
+                continue
+            release = await self.releases.latest(survey.version)
+            if release is None:
+                continue
+            reader = _Reader(release, self.labels)
+            earlier.append(EarlierVersion(survey.version, reader.total, self._questions(reader, survey)))
+        return tuple(earlier)
+
+    def _notes(self, versions: Sequence[tuple[str, int]], shown: Survey) -> tuple[str, ...]:
         notes = []
+        if shown.version != self.survey.version:
+            notes.append(
+                self.labels.admin(
+                    "admin.note.earlier_release", current=self.survey.version, shown=shown.version
+                )
+            )
         if len(versions) > 1:
             notes.append(
                 self.labels.admin(
-                    "admin.note.versions", versions=", ".join(version for version, _ in versions)
+                    "admin.note.versions",
+                    versions=", ".join(version for version, _ in versions),
+                    shown=shown.version,
                 )
             )
         if self._tagging_quality and self._tagging_quality.exists():
@@ -394,8 +455,11 @@ class EvidenceService:
         until = counted_until(release.made_at)
         used: set[str] = set()
         chosen: dict[str, tuple[Quote, ...]] = {}
-        counts = {theme: release.n(_key((THEMES, theme))) for theme in THEMES_ORDER}
-        for theme in THEMES_ORDER:
+        # A release made before a theme was added does not count it: that theme is left out
+        # rather than shown as a hidden count.
+        counted = [theme for theme in THEMES_ORDER if theme in release.dimensions[THEMES].codes]
+        counts = {theme: release.n(_key((THEMES, theme))) for theme in counted}
+        for theme in counted:
             quotes: tuple[Quote, ...] = ()
             if counts[theme]:
                 # Only what a person approved for quoting, in the words they approved, from a
@@ -405,7 +469,7 @@ class EvidenceService:
             chosen[theme] = quotes
         translations = await self._translate([quote for quotes in chosen.values() for quote in quotes])
         themes = []
-        for theme in THEMES_ORDER:
+        for theme in counted:
             count = counts[theme]
             quotes = tuple(
                 Quote(q.text, q.language, q.language_name, translations.get(q.text)) for q in chosen[theme]

@@ -59,6 +59,14 @@ class CrossTable:
 
 
 @dataclass(frozen=True, slots=True)
+class HeadlinePart:
+    """One option of a headline that joins several: "Alltid" of "always or sometimes"."""
+
+    label: str
+    count: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Headline:
     """One of the shares the needs analysis rests on, e.g. "needs help in another language"."""
 
@@ -67,6 +75,9 @@ class Headline:
     question: str
     count: int | None
     base: int | None
+    # A headline that joins options shows each with its own count, so "always or sometimes"
+    # cannot be read as "always".
+    parts: tuple[HeadlinePart, ...] = ()
 
     @property
     def share(self) -> float | None:
@@ -92,6 +103,15 @@ class Theme:
     count: int | None  # stories with this theme; None when hidden
     share: float | None  # of the written stories
     quotes: tuple[Quote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierVersion:
+    """The answers to an earlier version of the survey, from that version's own release."""
+
+    version: str
+    completed: int | None
+    questions: tuple[Distribution, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +142,5 @@ class Evidence:
     translation_provider: str | None = None
     # Short notes for the method section, e.g. which survey versions the answers span.
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Earlier versions of the survey with releases of their own, reported apart.
+    earlier: tuple[EarlierVersion, ...] = ()

@@ -8,7 +8,8 @@ recall on a labelled set.
 List syntax, one TOML file per language, one array per theme:
 - a keyword matches whole words only, ignoring case;
 - ``*`` at the end or start lets the word continue on that side: ``tolk*`` finds "tolken";
-- a keyword of several words matches them with any spacing between.
+- a keyword of several words matches them with any spacing between, and each of its words may
+  carry ``*``: ``godzin* otwarcia`` finds "godziny otwarcia".
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ THEMES = (
     "digital_exclusion",
     "travel",
     "waiting_hours",
+    "crowding_premises",
     "personal_help",
     "safety",
     "trust_left_behind",
+    "move_acceptable",
 )
 
 # Written by ``python -m bench.themes --write``: the lists' measured precision and recall,
@@ -70,6 +73,12 @@ def normalize(text: str) -> str:
 _WORD = re.compile(r"\w+")
 
 
+def _open_word(word: str) -> str:
+    """One word of a phrase as a pattern: "*" at either end lets it continue on that side."""
+    core = re.escape(word.strip("*"))
+    return (r"\w*" if word.startswith("*") else "") + core + (r"\w*" if word.endswith("*") else "")
+
+
 @dataclass(frozen=True, slots=True)
 class _Keywords:
     """One theme's keywords in one language, sorted by how they are cheapest to test."""
@@ -90,9 +99,12 @@ class _Keywords:
             open_start, open_end = keyword.startswith("*"), keyword.endswith("*")
             core = keyword.strip("*")
             if _WORD.fullmatch(core) is None:
-                body = r"\s+".join(re.escape(word) for word in core.split())
-                pattern = ("" if open_start else r"(?<!\w)") + body + ("" if open_end else r"(?!\w)")
-                phrases.append((max(core.split(), key=len), re.compile(pattern)))
+                # Each word of a phrase may continue on a side marked with "*".
+                words_of = keyword.split()
+                body = r"\s+".join(_open_word(word) for word in words_of)
+                pattern = r"(?<!\w)" + body + r"(?!\w)"
+                longest = max((word.strip("*") for word in words_of), key=len)
+                phrases.append((longest, re.compile(pattern)))
             elif open_start and open_end:
                 infixes.append(core)
             elif open_end:

@@ -11,14 +11,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from bot.i18n.catalogue import SOURCE_LANGUAGE
 from bot.language.detection import detect
 from bot.privacy.text import clean_text
 from bot.report.themes import ThemeTagger
 from bot.survey.definition import Period, Question, QuestionKind, Survey, SurveyVersions
 from storage import Answer, Response, Stage, Story
 from storage.interface import ResponseStore
+from storage.models import notice_day
 
 # Telegram allows 4096 characters in a message; a story is kept well inside that.
+# The version of the offer text (``notice.offer``) a resident agrees to when asking for the
+# municipality's answer: stored with the request, raised whenever that text changes.
+NOTICE_CONSENT_VERSION = "2026.1"
+
 MAX_STORY_CHARS = 4000
 
 # Voice notes can be long, but one of no length or over two hours is a broken or forged update
@@ -93,6 +99,8 @@ class ResidentData:
     answers: dict[str, Answer]
     story: Story | None
     survey: Survey
+    # Whether this chat asked for a message when the municipality has answered.
+    notice_requested: bool = False
 
     @property
     def given(self) -> dict[str, tuple[str, ...]]:
@@ -355,7 +363,7 @@ class SurveyService:
         )
         return Progress(self._advanced(response, following, now), following, survey, given=at.given)
 
-    async def resident_data(self, respondent: str) -> ResidentData | None:
+    async def resident_data(self, respondent: str, chat_id: int | None = None) -> ResidentData | None:
         response = await self.find(respondent)
         if response is None:
             return None
@@ -364,8 +372,34 @@ class SurveyService:
             await self.repository.answers(response.id),
             await self.repository.story(response.id),
             self.survey_for(response),
+            notice_requested=chat_id is not None and await self.notice_requested(chat_id),
         )
 
-    async def forget(self, respondent: str) -> bool:
-        """Erase everything stored about a resident; True if there was anything."""
-        return await self.repository.delete_respondent(respondent) > 0
+    async def forget(self, respondent: str, chat_id: int | None = None) -> bool:
+        """Erase everything stored about a resident, and the chat's request for the
+        municipality's answer; True if there was anything."""
+        erased = await self.repository.delete_respondent(respondent)
+        if chat_id is not None:
+            erased += await self.repository.erase_result_notice(chat_id)
+        return erased > 0
+
+    async def request_notice(self, response: Response | None, chat_id: int) -> None:
+        """Keep this chat's id to send one message when the municipality has sent its answer.
+        Only a resident who has finished is offered it."""
+        if response is None:
+            raise NotStarted()
+        if response.stage is not Stage.DONE:
+            raise WrongStage()
+        await self.repository.request_result_notice(
+            chat_id,
+            self.survey.id,
+            response.language or SOURCE_LANGUAGE,
+            NOTICE_CONSENT_VERSION,
+            notice_day(self._clock()),
+        )
+
+    async def notice_requested(self, chat_id: int) -> bool:
+        return await self.repository.result_notice(chat_id, self.survey.id) is not None
+
+    async def cancel_notice(self, chat_id: int) -> bool:
+        return await self.repository.erase_result_notice(chat_id, self.survey.id) > 0

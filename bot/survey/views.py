@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n.catalogue import Translations, Translator, isolate
 from bot.privacy import disclosure
-from bot.survey.callbacks import CONSENT_NO, CONSENT_YES, UNDER_AGE, Action, Callback
+from bot.survey.callbacks import CONSENT_NO, CONSENT_YES, UNDER_AGE, Action, Callback, fingerprint
 from bot.survey.definition import Given, Period, Question, QuestionKind, Survey
 from bot.survey.service import Progress, ResidentData
 from storage import Answer, Response, Stage, Story
@@ -150,7 +150,11 @@ def consent(t: Translator, retention_days: int, contact: str, minimum_age: int) 
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [_button(t("consent.agree"), Callback(Action.CONSENT, value=CONSENT_YES))],
+            [
+                _button(
+                    t("consent.agree"), Callback(Action.CONSENT, value=CONSENT_YES, shown=fingerprint(text))
+                )
+            ],
             [_button(t("consent.decline"), Callback(Action.CONSENT, value=CONSENT_NO))],
             [_button(t("consent.under_age", age=minimum_age), Callback(Action.CONSENT, value=UNDER_AGE))],
         ]
@@ -274,10 +278,20 @@ def recap_lines(t: Translator, data: ResidentData) -> list[str]:
 
 
 def thanks(t: Translator, data: ResidentData, *, title_key: str = "thanks.title") -> Reply:
-    text = "\n".join(
-        [t(title_key), "", t("thanks.recap_header"), *recap_lines(t, data), "", t("thanks.rights")]
-    )
-    return say(t, text)
+    """Thanks and the recap; a resident who has not yet asked for a message when the
+    municipality has answered is offered one, with a button."""
+    lines = [t(title_key), "", t("thanks.recap_header"), *recap_lines(t, data), "", t("thanks.rights")]
+    if data.notice_requested:
+        return say(t, "\n".join(lines))
+    lines += ["", t("notice.offer")]
+    keyboard = InlineKeyboardMarkup([[_button(t("notice.yes"), Callback(Action.NOTICE, value="yes"))]])
+    return say(t, "\n".join(lines), keyboard)
+
+
+def notice_requested(t: Translator) -> Reply:
+    """The request is kept; one button takes it back."""
+    keyboard = InlineKeyboardMarkup([[_button(t("notice.no"), Callback(Action.NOTICE, value="no"))]])
+    return say(t, t("notice.saved"), keyboard)
 
 
 def my_data(t: Translator, data: ResidentData | None) -> Reply:
@@ -302,6 +316,8 @@ def my_data(t: Translator, data: ResidentData | None) -> Reply:
     if data.story and data.story.text:
         # The resident's own words may be in another script than the catalogue: isolate them.
         lines += ["", t("mydata.story_text", text=isolate(data.story.text))]
+    if data.notice_requested:
+        lines += ["", t("mydata.notice")]
     lines += ["", t("mydata.footer")]
     return say(t, "\n".join(lines))
 
