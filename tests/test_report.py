@@ -22,8 +22,20 @@ from PIL import Image
 from bot.i18n.catalogue import Translations, Translator
 from bot.report.charts import bar_chart, theme_chart
 from bot.report.document import render_docx, render_markdown
-from bot.report.figures import Cell, Distribution, Evidence, Headline, HeadlinePart, Quote, Theme
+from bot.report.figures import (
+    AskedQuestion,
+    Breakdown,
+    Cell,
+    Distribution,
+    Evidence,
+    GroupFigure,
+    Headline,
+    HeadlinePart,
+    Quote,
+    Theme,
+)
 from bot.report.numbers import NBSP, format_count, format_share
+from bot.report.uncertainty import format_interval, wilson
 
 PROJECT = Path(__file__).resolve().parent.parent
 HIDDEN = ".."
@@ -201,7 +213,18 @@ def docx_text(document: docx.document.Document) -> str:
 
 
 def table_rows(document: docx.document.Document) -> set[tuple[str, ...]]:
-    return {tuple(cell.text for cell in row.cells) for table in document.tables for row in table.rows}
+    """Each row's label, count and share (a question's interval column left out)."""
+    return {tuple(cell.text for cell in row.cells[:3]) for table in document.tables for row in table.rows}
+
+
+def interval_rows(document: docx.document.Document) -> dict[str, str]:
+    """The 95 % interval column of the question tables: label -> interval."""
+    return {
+        row.cells[0].text: row.cells[3].text
+        for table in document.tables
+        if len(table.columns) == 4 and table.rows[0].cells[3].text == "Konfidensintervall (95 %)"
+        for row in table.rows[1:]
+    }
 
 
 def expected_rows(distribution: Distribution) -> set[tuple[str, ...]]:
@@ -306,9 +329,16 @@ def test_word_report_content(strings: Translator) -> None:
 
     # Method: who answered, self-selection, partial answers, protection, the notes.
     assert f"gav 1{NBSP}250 personer sitt samtycke" in text and f"fullföljde 1{NBSP}010 personer" in text
-    assert (
-        "service_office, version 2026.1" in text and "från och med 2026-10-01 till och med 2026-11-26" in text
-    )
+    assert "Enkätversion 2026.1." in text and "från och med 2026-10-01 till och med 2026-11-26" in text
+    assert "service_office" not in text  # an internal id means nothing to a reader
+    # Margins: every shown share of a question has its 95 % interval; a hidden one has none.
+    intervals = interval_rows(document)
+    assert intervals["Minst en gång i månaden"] == format_interval(wilson(611, 1234)) == f"47–52{NBSP}%"
+    assert intervals["Några gånger"] == ""
+    assert "Wilsons metod" in text and "den minsta osäkerhet siffrorna har" in text
+    # What the intervals leave out, and the mode of the survey, are said plainly.
+    assert "själva valde att svara" in text and "troligen underskattad" in text
+    assert "inga befolkningssiffror har tagits fram" in text
     assert "inte ett slumpmässigt urval" in text and "hann svara på" not in text
     # Only completed responses are counted; a skipped question counts as "Uppgift saknas", and
     # shares are of all who completed the survey.
@@ -345,6 +375,108 @@ def test_a_hidden_started_count_is_not_printed(strings: Translator) -> None:
         assert "Av dem fullföljde 1 010 personer enkäten." in plain
         assert_nothing_hidden_is_revealed(text)
         assert_neutral(plain, strings)
+
+
+def test_claims_margins_and_the_questionnaire_annex(strings: Translator) -> None:
+    """Each side's claims in one table with count, base and 95 % interval; a question whose two
+    largest options overlap names neither; the annex has the questions word for word, with
+    routing; area and age are shown once, with the respondents."""
+    close = distribution(
+        "trade_off",
+        "Vad är viktigast för dig?",
+        2000,
+        [("Kort väntetid", 602), ("Kort resa", 600), ("Båda", 700)],
+    )
+    area = distribution("district", "Var bor du?", 1100, [("Alby", 520), ("Tumba", 480)])
+    report = replace(
+        evidence(questions=(FREQUENCY, close, area)),
+        headlines=(
+            Headline("wait_30", "Väntade 30 minuter eller mer", "wait_time", 390, 1020, side="agencies"),
+            Headline(
+                "language_need",
+                "Behöver hjälp med svenskan",
+                "language_need",
+                None,
+                1005,
+                side="municipality",
+            ),
+            Headline("context", "Bakgrundsfigur", "visits", 12, 1234),
+        ),
+        questionnaire=(
+            AskedQuestion("q1", 1, "Har du varit på kontoret?", "single", ("Ja", "Nej")),
+            AskedQuestion(
+                "q2",
+                2,
+                "Hur länge väntade du?",
+                "single",
+                ("Kort", "Länge"),
+                asked_if=(1, ("Ja", "Tidigare")),
+            ),
+            AskedQuestion("q3", 3, "Vilka myndigheter?", "multi", ("FK", "SKV")),
+            AskedQuestion("q4", 4, "Berätta gärna", "free_text", ()),
+        ),
+        languages_offered=("svenska", "arabiska", "somaliska"),
+        grouping_keys=("district",),
+        breakdowns=(
+            Breakdown(
+                "wait_30",
+                "Väntade 30 minuter eller mer",
+                (
+                    GroupFigure("Bostadsområde", "Alby", 400, 180),
+                    GroupFigure("Bostadsområde", "Tumba", 300, None),
+                    GroupFigure("Språk", "arabiska", None, None),
+                ),
+            ),
+        ),
+    )
+    document = docx.Document(io.BytesIO(render_docx(report, strings)))
+    text = docx_text(document)
+    claims = next(table for table in document.tables if table.rows[0].cells[0].text == "Argument")
+    rows = [[cell.text for cell in row.cells] for row in claims.rows[1:]]
+    # Only headlines that answer a side's claim; the figure, its base and its interval.
+    assert [row[0].split("\n")[0] for row in rows] == [
+        "Väntade 30 minuter eller mer",
+        "Behöver hjälp med svenskan",
+    ]
+    assert rows[0][1:] == [
+        "Myndigheterna",
+        f"390 av 1{NBSP}020 (38{NBSP}%)",
+        format_interval(wilson(390, 1020)),
+    ]
+    assert strings("report.claim.wait_30") in rows[0][0]  # what the figure can and cannot say
+    assert rows[1][1:] == ["Kommunen", f"{HIDDEN} av 1{NBSP}005", ""]  # a hidden count has no interval
+    assert "Bakgrundsfigur" not in " ".join(row[0] for row in rows)
+    assert strings("report.claims.intervals") in text
+    # 700 against 602 differ beyond sampling error; 602 against 600 would not, but only the two
+    # largest are compared: the sentence names the largest.
+    assert "valde 700 (35" in text
+    tight = replace(
+        close, cells=cells(("Kort väntetid", 602, 2000), ("Kort resa", 600, 2000), ("Båda", 500, 2000))
+    )
+    tight_text = docx_text(
+        docx.Document(io.BytesIO(render_docx(replace(report, questions=(tight,)), strings)))
+    )
+    assert (
+        "Skillnaden mellan ”Kort väntetid” och ”Kort resa”, de två vanligaste svaren, är inte" in tight_text
+    )
+    assert "valde 602" not in tight_text
+    # Area is a grouping: in the method section once, not again among the results.
+    assert text.count("Var bor du?") == 0 and "Bostadsområde" in text
+    # The annex, word for word, with who was asked what.
+    annex = text[text.index("Bilaga: frågorna som invånarna fick") :]
+    assert "2. Hur länge väntade du?" in annex
+    assert "Ställdes till dem som svarade ”Ja” eller ”Tidigare” på fråga 1." in annex
+    assert "Flera svar kunde väljas." in annex and "Svar med egna ord" in annex
+    assert "Enkäten fanns på 3 språk: svenska, arabiska, somaliska." in annex
+    # Each claim by group, with each group's base and margin; hidden stays hidden.
+    by_group = text[text.index("Argumenten efter område, ålder och språk") :]
+    assert f"Bostadsområde: Alby | 400 | 180 (45{NBSP}%) | {format_interval(wilson(180, 400))}" in by_group
+    assert f"Bostadsområde: Tumba | 300 | {HIDDEN} | " in by_group
+    assert f"Språk: arabiska | {HIDDEN} |  | " in by_group
+    markdown = render_markdown(report, strings)
+    assert "| Väntade 30 minuter eller mer<br>*" in markdown
+    assert_nothing_hidden_is_revealed(text)
+    assert_neutral(text.replace(NBSP, " "), strings)
 
 
 def test_a_theme_without_approved_quotes_says_they_await_review(strings: Translator) -> None:

@@ -395,6 +395,9 @@ def test_each_version_has_its_own_release_and_both_are_written(tmp_path: Path) -
     both = (tmp_path / "both.md").read_text(encoding="utf-8")
     main, _, apart = both.partition("Svar på den tidigare enkätversionen 2026.1")
     assert apart, "the earlier version has no part of its own"
+    # The annex at the end has the current version's questions word for word.
+    apart, _, annex = apart.partition("Bilaga: frågorna som invånarna fick")
+    assert "Hallunda de senaste 12 månaderna?" in annex and "det senaste året" not in annex
     assert "Hallunda de senaste 12 månaderna?" in main and "det senaste året" not in main
     assert "Hallunda det senaste året?" in apart and "de senaste 12 månaderna?" not in apart
     assert f"{completed['2026.1']} personer fullföljde den versionen." in apart

@@ -11,6 +11,7 @@ import pytest
 from bot.logs import RedactSecrets
 from bot.privacy.pseudonym import KEY_FILE_NAME, Pseudonymizer, load_or_create_key
 from bot.report.themes import ThemeTagger
+from bot.report.uncertainty import differ, format_interval, wilson
 from bot.survey.callbacks import Action, Callback, parse
 from bot.survey.definition import SurveyError, load_survey
 from bot.survey.views import MAX_MESSAGE_CHARS, split_message
@@ -199,3 +200,44 @@ def test_keyword_syntax_open_ends_on_words_and_on_words_inside_phrases(tmp_path:
     assert tagger.tag("pomoc urzędnikach", "pl") == ()
     assert tagger.tag("rozgodziny otwarcia", "pl") == ()
     assert tagger.tag("Pomoc urzędnika była dobra", "pl") == ("personal_help",)
+
+
+# --- uncertainty of a share ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "base", "low", "high"),
+    [
+        # Reference values of the Wilson score interval (Newcombe 1998, table I, method 3).
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+        (29, 29, 0.8830, 1.0),
+    ],
+)
+def test_the_wilson_interval_matches_published_values(count: int, base: int, low: float, high: float) -> None:
+    interval = wilson(count, base)
+    assert interval.low == pytest.approx(low, abs=1e-4)
+    assert interval.high == pytest.approx(high, abs=1e-4)
+
+
+def test_an_interval_is_printed_no_narrower_than_it_is() -> None:
+    assert format_interval(wilson(412, 1650)) == "23\u201327\u00a0%"
+    assert format_interval(wilson(0, 20)) == "0\u201316\u00a0%"
+    with pytest.raises(ValueError):
+        wilson(3, 0)
+
+
+def test_two_options_differ_only_beyond_sampling_error() -> None:
+    # 602 against 600 of 2,000: noise. 42 % against 30 % of 1,000: not.
+    assert not differ(602, 600, 2000, exclusive=True)
+    assert differ(420, 300, 1000, exclusive=True)
+    # 42 % against 39 % of 1,000 (the Q3): the difference is inside the margin.
+    assert not differ(420, 390, 1000, exclusive=True)
+    # Options that exclude each other: 300 against 250 of 1,000 differ (z = 2.14 on the
+    # difference), though their Wilson intervals (27-33 % and 22-28 %) overlap.
+    assert differ(300, 250, 1000, exclusive=True)
+    assert wilson(300, 1000).low < wilson(250, 1000).high
+    # Where a person may tick both, the worst case is assumed: the same counts do not differ.
+    assert not differ(300, 250, 1000, exclusive=False)

@@ -36,6 +36,7 @@ TEXT_COLOUR = "#000000"
 CHAR_INCHES = FONT_SIZE * 0.6 / 72
 LINE_INCHES = FONT_SIZE * 1.25 / 72
 LABEL_CHARS = 32  # labels wrap at about this many characters
+TITLE_CHARS = 66  # the title runs the chart's full width; bold text is wider than CHAR_INCHES
 MARGIN_INCHES = 0.12
 
 
@@ -60,14 +61,34 @@ class _Bar:
     share: float | None
 
 
-def bar_chart(distribution: Distribution, strings: Translator) -> bytes:
-    """One horizontal bar per answer option, in the survey's order, as a PNG."""
-    return _draw([_Bar(cell.label, cell.count, cell.share) for cell in distribution.cells], strings)
+def bar_chart(distribution: Distribution, strings: Translator, *, synthetic: bool = False) -> bytes:
+    """One horizontal bar per answer option, in the survey's order, as a PNG, titled with the
+    question and its base: a chart copied out of the report still says what it shows."""
+    return _draw(
+        [_Bar(cell.label, cell.count, cell.share) for cell in distribution.cells],
+        strings,
+        title=distribution.title,
+        note=_note(strings, "report.chart.base", distribution.base, synthetic),
+    )
 
 
-def theme_chart(themes: Sequence[Theme], strings: Translator) -> bytes:
+def theme_chart(
+    themes: Sequence[Theme], strings: Translator, *, written: int | None = None, synthetic: bool = False
+) -> bytes:
     """One horizontal bar per theme (stories with that theme), in the given order, as a PNG."""
-    return _draw([_Bar(theme.title, theme.count, theme.share) for theme in themes], strings)
+    return _draw(
+        [_Bar(theme.title, theme.count, theme.share) for theme in themes],
+        strings,
+        title=strings("report.chart.themes_title"),
+        note=_note(strings, "report.chart.stories_base", written, synthetic),
+    )
+
+
+def _note(strings: Translator, key: str, base: int | None, synthetic: bool) -> str:
+    note = strings(key, base=count_text(strings, base, None))
+    if synthetic:
+        note = f"{note} · {strings('report.chart.synthetic')}"
+    return note
 
 
 def _printable(label: str) -> str:
@@ -80,12 +101,16 @@ def _printable(label: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def _draw(bars: list[_Bar], strings: Translator) -> bytes:
+def _draw(bars: list[_Bar], strings: Translator, *, title: str, note: str) -> bytes:
     labels = [textwrap.fill(_printable(bar.label), LABEL_CHARS) or " " for bar in bars]
     values = [count_text(strings, bar.count, bar.share) for bar in bars]
     lines = max((label.count("\n") + 1 for label in labels), default=1)
     row_inches = max(0.34, lines * LINE_INCHES + 0.14)
-    height = max(1, len(bars)) * row_inches + 2 * MARGIN_INCHES
+    heading = textwrap.fill(_printable(title), TITLE_CHARS)
+    heading_inches = (heading.count("\n") + 1) * LINE_INCHES * 1.1 + 0.12
+    note_inches = LINE_INCHES + 0.1
+    bars_inches = max(1, len(bars)) * row_inches
+    height = bars_inches + heading_inches + note_inches + 2 * MARGIN_INCHES
 
     longest_line = max((len(line) for label in labels for line in label.split("\n")), default=1)
     label_inches = longest_line * CHAR_INCHES + 0.15
@@ -104,8 +129,27 @@ def _draw(bars: list[_Bar], strings: Translator) -> bytes:
     figure.subplots_adjust(
         left=left,
         right=1 - right_margin / WIDTH_INCHES,
-        top=1 - MARGIN_INCHES / height,
-        bottom=MARGIN_INCHES / height,
+        top=1 - (MARGIN_INCHES + heading_inches) / height,
+        bottom=(MARGIN_INCHES + note_inches) / height,
+    )
+    figure.text(
+        MARGIN_INCHES / WIDTH_INCHES,
+        1 - MARGIN_INCHES / height,
+        heading,
+        ha="left",
+        va="top",
+        fontsize=FONT_SIZE,
+        fontweight="bold",
+        color=TEXT_COLOUR,
+    )
+    figure.text(
+        MARGIN_INCHES / WIDTH_INCHES,
+        MARGIN_INCHES / height,
+        _printable(note),
+        ha="left",
+        va="bottom",
+        fontsize=FONT_SIZE - 1,
+        color=TEXT_COLOUR,
     )
     axes = figure.add_subplot()
     positions = list(range(len(bars)))

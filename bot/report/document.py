@@ -3,9 +3,10 @@
 Both formats are laid out from one list of blocks (``_blocks``), so they say the same thing; Word
 adds a chart after each table, Markdown has the tables only. The figures come from ``Evidence``,
 already protected against small counts, and every word from the report catalogue
-(``locales/report/``). Nothing is computed from the figures: a hidden count reads ".."
-and has no share, no bar and no sum or difference that would give it away. The one choice made
-here is which shown option each question's sentence names: the one with the largest count.
+(``locales/report/``). A hidden count reads ".." and has no share, no interval, no bar and no
+sum or difference that would give it away. What is computed here comes from shown figures
+only: the 95 % interval of a shown count out of a shown base, and which option a question's
+sentence names (the largest, and only when it differs from the next one beyond sampling error).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 
@@ -27,19 +28,26 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from bot.i18n.catalogue import PDI, Translator
 from bot.privacy.disclosure import MINIMUM as MIN_GROUP_SIZE
 from bot.report.charts import bar_chart, count_text, hidden_text, theme_chart
-from bot.report.figures import Cell, Distribution, Evidence, Headline, Quote, Theme
+from bot.report.figures import AskedQuestion, Cell, Distribution, Evidence, Headline, Quote, Theme
 from bot.report.numbers import format_count, format_share
+from bot.report.uncertainty import Interval, differ, format_interval, wilson
 
 # Right-to-left isolate: a right-to-left quote keeps its own direction inside a left-to-right
 # Markdown document (ended by the pop directional isolate, PDI). Used instead of the first-strong
 # isolate because the direction is known, even for a quote that starts with a Latin word.
 RLI = "\u2067"
 
+# Amharic and Tigrinya: Word's default fonts have no Ethiopic letters. Ebrima has them and comes
+# with Windows; where it is missing (LibreOffice on Linux) fontconfig picks a font that has them,
+# such as Noto Sans Ethiopic.
+ETHIOPIC_FONT = "Ebrima"
 TEXT_WIDTH = Cm(16)  # A4 (21 cm) less two margins of 2.5 cm; the charts are made this wide
+KEPT_WHOLE_ROWS = 15  # tables up to this many rows stay on one page
 NEAR_BLACK = RGBColor(0x1A, 0x1A, 0x1A)
 BANNER_FILL = "D9D9D9"  # light grey: the banner reads the same printed in black and white
 # Order of the children of <w:pPr>, as the Office Open XML schema requires (the part of it used
@@ -75,17 +83,23 @@ class _Heading:
 class _Text:
     text: str
     kind: str = "body"  # "body", "subtitle", "banner", "banner_detail" or "small"
+    keep_with_next: bool = False  # e.g. a table's note, kept on the page of the chart after it
 
 
 @dataclass(frozen=True, slots=True)
 class _Bullets:
     items: tuple[str, ...]
+    keep_together: bool = False  # on one page (a question's options in the annex)
 
 
 @dataclass(frozen=True, slots=True)
 class _Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]  # the first column is text, the others figures
+    # A small line under the first cell of each row (the claims table's reading), or none.
+    notes: tuple[str, ...] = ()
+    # The width of each column after the first, in cm; the first takes the rest.
+    figure_widths: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,7 @@ class _Chart:
     # Drawn only when the Word document is written: Markdown has no charts.
     draw: Callable[[], bytes]
     description: str
+    keep_with_next: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +140,14 @@ def render_markdown(evidence: Evidence, strings: Translator) -> str:
 def _blocks(evidence: Evidence, strings: Translator) -> list[_Block]:
     return [
         *_front_page(evidence, strings),
+        *_background(evidence, strings),
+        *_claims(evidence, strings),
+        *_breakdowns(evidence, strings),
         *_method(evidence, strings),
         *_questions(evidence, strings),
         *_earlier_versions(evidence, strings),
         *_stories(evidence, strings),
+        *_annex(evidence, strings),
         _Text(strings("report.colophon", date=_date(evidence.generated_at)), "small"),
     ]
 
@@ -216,6 +235,106 @@ def _story_counts(evidence: Evidence, strings: Translator) -> str:
     return f"{written} {voice}"
 
 
+def _background(evidence: Evidence, strings: Translator) -> list[_Block]:
+    return [
+        _Heading(strings("report.background.heading"), 1, new_page=True),
+        _Text(strings("report.background.plan")),
+        _Text(strings("report.background.municipality")),
+        _Text(strings("report.background.survey")),
+    ]
+
+
+def _interval(count: int | None, base: int | None) -> Interval | None:
+    """The 95 % interval of a shown count out of a shown base; none where either is hidden."""
+    if count is None or not base:
+        return None
+    return wilson(count, base)
+
+
+def _interval_text(count: int | None, base: int | None) -> str:
+    interval = _interval(count, base)
+    return "" if interval is None else format_interval(interval)
+
+
+def _claims(evidence: Evidence, strings: Translator) -> list[_Block]:
+    """Each side's arguments, one row each, with the figure that answers it and its margin."""
+    claims = [headline for headline in evidence.headlines if headline.side]
+    if not claims:
+        return []
+    rows = []
+    notes = []
+    for headline in claims:
+        if headline.base is None:
+            figure = strings("report.claims.few", threshold=MIN_GROUP_SIZE)
+        elif headline.base == 0:
+            figure = strings("report.claims.none")
+        elif headline.count is None or headline.share is None:
+            figure = strings(
+                "report.claims.figure_hidden", count=hidden_text(strings), base=format_count(headline.base)
+            )
+        else:
+            figure = strings(
+                "report.claims.figure",
+                count=format_count(headline.count),
+                base=format_count(headline.base),
+                share=format_share(headline.share),
+            )
+        rows.append(
+            (
+                headline.label,
+                strings(f"report.claims.side.{headline.side}"),
+                figure,
+                _interval_text(headline.count, headline.base),
+            )
+        )
+        reading = f"report.claim.{headline.key}"
+        notes.append(strings(reading) if strings.has(reading) else "")
+    header = (
+        strings("report.table.claim"),
+        strings("report.table.side"),
+        strings("report.table.answered"),
+        strings("report.table.interval"),
+    )
+    return [
+        _Heading(strings("report.claims.heading"), 1, new_page=True),
+        _Text(strings("report.claims.intro")),
+        _Table(header, tuple(rows), tuple(notes), figure_widths=(3.3, 2.7, 3.9)),
+        _Text(strings("report.claims.intervals"), "small"),
+    ]
+
+
+def _breakdowns(evidence: Evidence, strings: Translator) -> list[_Block]:
+    """Each claim by area, age band and language: who answers what, with each group's margin."""
+    shown = [breakdown for breakdown in evidence.breakdowns if breakdown.groups]
+    if not shown:
+        return []
+    blocks: list[_Block] = [
+        _Heading(strings("report.breakdowns.heading"), 1, new_page=True),
+        _Text(strings("report.breakdowns.intro")),
+    ]
+    header = (
+        strings("report.table.group"),
+        strings("report.table.base"),
+        strings("report.table.share"),
+        strings("report.table.interval"),
+    )
+    for breakdown in shown:
+        rows = []
+        for figure in breakdown.groups:
+            share = figure.count / figure.base if figure.count is not None and figure.base else None
+            count = count_text(strings, figure.count, share)
+            rows.append(
+                (
+                    strings("report.breakdowns.group", grouping=figure.grouping, group=figure.group),
+                    _figure(figure.base, strings),
+                    count if figure.base else "",
+                    _interval_text(figure.count, figure.base),
+                )
+            )
+        blocks += [_Heading(breakdown.label, 3), _Table(header, tuple(rows), figure_widths=(2.2, 2.5, 3.9))]
+    return blocks
+
+
 def _method(evidence: Evidence, strings: Translator) -> list[_Block]:
     started = (
         strings("report.method.started_hidden")
@@ -230,11 +349,12 @@ def _method(evidence: Evidence, strings: Translator) -> list[_Block]:
     blocks: list[_Block] = [
         _Heading(strings("report.method.heading"), 1, new_page=True),
         _Text(strings("report.method.how")),
-        _Text(strings("report.method.survey", survey=evidence.survey_id, version=evidence.survey_version)),
+        _Text(strings("report.method.survey", version=evidence.survey_version)),
+        _Text(strings("report.method.recruitment")),
         _Heading(strings("report.method.respondents"), 2),
         _Text(f"{started} {completed} {period}"),
         _Heading(strings("report.method.languages"), 3),
-        _distribution_table(evidence.languages, strings, strings("report.table.language")),
+        _distribution_table(_by_size(evidence.languages), strings, strings("report.table.language")),
         _Text(_base_note(evidence.languages, strings, skipped=False), "small"),
         _Heading(strings("report.method.areas"), 3),
         _distribution_table(evidence.areas, strings, strings("report.table.area")),
@@ -244,8 +364,12 @@ def _method(evidence: Evidence, strings: Translator) -> list[_Block]:
         _Text(_base_note(evidence.ages, strings, skipped=False), "small"),
         _Heading(strings("report.method.selection.heading"), 2),
         _Text(strings("report.method.selection")),
+        _Text(strings("report.method.mode")),
+        _Text(strings("report.method.population")),
         _Text(strings("report.method.partial")),
         _Text(strings("report.method.shares")),
+        _Heading(strings("report.method.intervals.heading"), 2),
+        _Text(strings("report.method.intervals")),
         _Heading(strings("report.method.protection.heading"), 2),
         _Text(strings("report.method.protection", threshold=MIN_GROUP_SIZE, made=evidence.generated_at)),
     ]
@@ -254,11 +378,31 @@ def _method(evidence: Evidence, strings: Translator) -> list[_Block]:
     return blocks
 
 
-def _distribution_table(distribution: Distribution, strings: Translator, first: str) -> _Table:
+def _distribution_table(
+    distribution: Distribution, strings: Translator, first: str, *, intervals: bool = False
+) -> _Table:
+    header = (first, strings("report.table.count"), strings("report.table.share"))
+    rows = tuple(_row(cell.label, cell.count, cell.share, strings) for cell in distribution.cells)
+    if not intervals:
+        return _Table(header, rows, figure_widths=(2.4, 2.4))
     return _Table(
-        (first, strings("report.table.count"), strings("report.table.share")),
-        tuple(_row(cell.label, cell.count, cell.share, strings) for cell in distribution.cells),
+        (*header, strings("report.table.interval")),
+        tuple(
+            (*row, _interval_text(cell.count, distribution.base))
+            for row, cell in zip(rows, distribution.cells, strict=True)
+        ),
+        figure_widths=(2.0, 1.9, 3.9),
     )
+
+
+def _by_size(distribution: Distribution) -> Distribution:
+    """Largest group first; hidden counts, the merged small languages and "no answer" last."""
+    last = {"other", ""}
+    ordered = sorted(
+        distribution.cells,
+        key=lambda cell: (cell.code in last or cell.count is None, -(cell.count or 0)),
+    )
+    return replace(distribution, cells=tuple(ordered))
 
 
 def _row(label: str, count: int | None, share: float | None, strings: Translator) -> tuple[str, str, str]:
@@ -286,10 +430,14 @@ def _base_note(distribution: Distribution, strings: Translator, *, skipped: bool
 
 
 def _questions(evidence: Evidence, strings: Translator) -> list[_Block]:
+    # Area and age are shown once, with the respondents in the method section.
+    questions = tuple(q for q in evidence.questions if q.key not in evidence.grouping_keys)
     return [
         _Heading(strings("report.questions.heading"), 1, new_page=True),
         _Text(strings("report.questions.intro")),
-        *_question_blocks(evidence.questions, strings),
+        *_question_blocks(
+            questions, strings, evidence.synthetic, {q.key: q.number for q in evidence.questionnaire}
+        ),
     ]
 
 
@@ -306,52 +454,64 @@ def _earlier_versions(evidence: Evidence, strings: Translator) -> list[_Block]:
             _Heading(strings("report.earlier.heading", version=earlier.version), 1, new_page=True),
             _Text(strings("report.earlier.intro", version=earlier.version, current=evidence.survey_version)),
             _Text(completed),
-            *_question_blocks(earlier.questions, strings),
+            *_question_blocks(earlier.questions, strings, evidence.synthetic),
         ]
     return blocks
 
 
-def _question_blocks(questions: Sequence[Distribution], strings: Translator) -> list[_Block]:
+def _question_blocks(
+    questions: Sequence[Distribution],
+    strings: Translator,
+    synthetic: bool,
+    numbers: Mapping[str, int] | None = None,
+) -> list[_Block]:
+    """Each question kept together on one page; numbered as in the annex where it is known."""
     blocks: list[_Block] = []
-    for number, question in enumerate(questions, start=1):
+    for index, question in enumerate(questions, start=1):
+        number = (numbers or {}).get(question.key, index)
+        # A chart only where a bar has length: hidden and empty options draw nothing.
+        charted = any(cell.count for cell in question.cells)
         blocks += [
             _Heading(strings("report.question.heading", number=number, title=question.title), 2),
-            _distribution_table(question, strings, strings("report.table.option")),
-            _Text(_base_note(question, strings), "small"),
+            _distribution_table(question, strings, strings("report.table.option"), intervals=True),
+            _Text(_base_note(question, strings), "small", keep_with_next=charted),
         ]
-        # A chart only where a bar has length: hidden and empty options draw nothing.
-        if any(cell.count for cell in question.cells):
+        if charted:
             blocks.append(
                 _Chart(
-                    partial(bar_chart, question, strings),
+                    partial(bar_chart, question, strings, synthetic=synthetic),
                     strings("report.chart.description", title=question.title),
+                    keep_with_next=True,  # with the sentence that reads it
                 )
             )
         blocks.append(_Text(_question_sentence(question, strings)))
     return blocks
 
 
-def _largest_shown(cells: Sequence[Cell]) -> Cell | None:
-    """The shown option with the largest count; the first in the survey's order on a tie."""
-    largest: Cell | None = None
-    for cell in cells:
-        if cell.count is not None and (largest is None or cell.count > (largest.count or 0)):
-            largest = cell
-    return largest
+def _ranked(cells: Sequence[Cell]) -> list[Cell]:
+    """The shown options, largest count first; on a tie, the first in the survey's order."""
+    return sorted((cell for cell in cells if cell.count is not None), key=lambda cell: -(cell.count or 0))
 
 
 def _question_sentence(question: Distribution, strings: Translator) -> str:
-    """One neutral sentence: how many of those who answered chose the largest shown option."""
+    """One neutral sentence: how many of those who answered chose the largest shown option, or,
+    where its lead over the next one is within sampling error, that the difference is not
+    established."""
     if question.base is None:
         return strings("report.question.few", threshold=MIN_GROUP_SIZE)
     if question.base == 0:
         return strings("report.question.none")
-    largest = _largest_shown(question.cells)
-    if largest is None or largest.count is None:
+    ranked = _ranked(question.cells)
+    if not ranked:
         return strings("report.question.all_hidden")
+    largest = ranked[0]
     if largest.count == 0:
         # Every shown option is empty: the answers are all in hidden cells.
         return strings("report.question.only_hidden")
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    if runner_up is not None and largest.count is not None and runner_up.count is not None:
+        if not differ(largest.count, runner_up.count, question.base, exclusive=not question.multiple):
+            return strings("report.question.close", first=largest.label, second=runner_up.label)
     key = "report.question.largest_multiple" if question.multiple else "report.question.largest"
     if question.not_asked != 0:
         # Some were routed past it: the base is those asked, and the sentence says so.
@@ -404,7 +564,13 @@ def _stories(evidence: Evidence, strings: Translator) -> list[_Block]:
     if any(theme.count is not None for theme in evidence.themes):
         blocks.append(
             _Chart(
-                partial(theme_chart, evidence.themes, strings),
+                partial(
+                    theme_chart,
+                    evidence.themes,
+                    strings,
+                    written=evidence.stories_written,
+                    synthetic=evidence.synthetic,
+                ),
                 strings("report.chart.themes_description"),
             )
         )
@@ -431,6 +597,60 @@ def _theme(theme: Theme, strings: Translator) -> list[_Block]:
     return blocks
 
 
+def _annex(evidence: Evidence, strings: Translator) -> list[_Block]:
+    """The questionnaire word for word in Swedish, with who was asked what, and the languages."""
+    if not evidence.questionnaire:
+        return []
+    blocks: list[_Block] = [
+        _Heading(strings("report.annex.heading"), 1, new_page=True),
+        _Text(strings("report.annex.intro", version=evidence.survey_version)),
+    ]
+    for question in evidence.questionnaire:
+        blocks += _asked_question(question, strings)
+    if evidence.languages_offered:
+        blocks += [
+            _Heading(strings("report.annex.languages.heading"), 2),
+            _Text(
+                strings(
+                    "report.annex.languages",
+                    count=len(evidence.languages_offered),
+                    languages=", ".join(evidence.languages_offered),
+                )
+            ),
+        ]
+    return blocks
+
+
+def _asked_question(question: AskedQuestion, strings: Translator) -> list[_Block]:
+    blocks: list[_Block] = [
+        _Heading(strings("report.annex.question", number=question.number, text=question.text), 3)
+    ]
+    if question.asked_if is not None:
+        number, options = question.asked_if
+        blocks.append(
+            _Text(
+                strings("report.annex.asked_if", number=number, options=_either(options, strings)),
+                "small",
+                keep_with_next=True,
+            )
+        )
+    if question.kind == "free_text":
+        blocks.append(_Text(strings("report.annex.free_text"), "small"))
+        return blocks
+    if question.kind == "multi":
+        blocks.append(_Text(strings("report.annex.multiple"), "small", keep_with_next=True))
+    blocks.append(_Bullets(question.options, keep_together=True))
+    return blocks
+
+
+def _either(options: Sequence[str], strings: Translator) -> str:
+    """``”A”, ”B” eller ”C”``."""
+    quoted = [strings("report.annex.option", option=option) for option in options]
+    if len(quoted) == 1:
+        return quoted[0]
+    return strings("report.annex.either", first=", ".join(quoted[:-1]), last=quoted[-1])
+
+
 def _quote(quote: Quote, strings: Translator) -> _Quote:
     translation = None
     if quote.translation:
@@ -441,6 +661,17 @@ def _quote(quote: Quote, strings: Translator) -> _Quote:
         source=strings("report.quote.language", language=quote.language_name),
         translation=translation,
     )
+
+
+def _ethiopic(text: str) -> bool:
+    return any("\u1200" <= char <= "\u139f" or "\u2d80" <= char <= "\u2ddf" for char in text)
+
+
+def _font(run: Run, name: str) -> None:
+    """Set the font for every kind of text in the run (Latin, complex script, East Asian)."""
+    fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
+    for kind in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(kind), name)
 
 
 def _right_to_left(text: str) -> bool:
@@ -505,7 +736,10 @@ def _write_markdown(blocks: Sequence[_Block]) -> str:
                 "| " + " | ".join(_md(cell) for cell in block.header) + " |",
                 "| :-- | " + " | ".join("--:" for _ in block.header[1:]) + " |",
             ]
-            lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in block.rows]
+            notes = block.notes or ("",) * len(block.rows)
+            for row, note in zip(block.rows, notes, strict=True):
+                first = _md(row[0]) + (f"<br>*{_md(note)}*" if note else "")
+                lines.append("| " + " | ".join((first, *(_md(cell) for cell in row[1:]))) + " |")
             parts.append("\n".join(lines))
         elif isinstance(block, _Quote):
             parts.append(_markdown_quote(block))
@@ -539,8 +773,10 @@ def _write_docx(blocks: Sequence[_Block], evidence: Evidence, strings: Translato
         elif isinstance(block, _Text):
             _docx_text(document, block)
         elif isinstance(block, _Bullets):
-            for item in block.items:
-                document.add_paragraph(_clean(item), style="List Bullet")
+            for index, item in enumerate(block.items, start=1):
+                paragraph = document.add_paragraph(_clean(item), style="List Bullet")
+                if block.keep_together and index < len(block.items):
+                    paragraph.paragraph_format.keep_with_next = True
         elif isinstance(block, _Table):
             _docx_table(document, block)
         elif isinstance(block, _Chart):
@@ -616,6 +852,7 @@ def _paragraph_property(paragraph: Paragraph, element: BaseOxmlElement) -> None:
 
 def _docx_text(document: DocxDocument, block: _Text) -> None:
     paragraph = document.add_paragraph()
+    paragraph.paragraph_format.keep_with_next = block.keep_with_next or None
     run = paragraph.add_run(_clean(block.text))
     if block.kind == "subtitle":
         run.font.size = Pt(13)
@@ -649,28 +886,55 @@ def _docx_table(document: DocxDocument, block: _Table) -> None:
     table = document.add_table(rows=1 + len(block.rows), cols=len(block.header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    figure_width = Cm(3.5)
-    widths = [TEXT_WIDTH - figure_width * (len(block.header) - 1)] + [figure_width] * (len(block.header) - 1)
+    # Fixed widths, written both on the grid and on each cell: Word reads the cells,
+    # LibreOffice the grid, and neither then shrinks the label column to fit the figures.
+    table.autofit = False
+    figure_widths = [Cm(width) for width in block.figure_widths] or [Cm(3.5)] * (len(block.header) - 1)
+    widths = [TEXT_WIDTH - sum(figure_widths, Cm(0)), *figure_widths]
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     # The header row repeats on each page the table runs over.
     header_row = table.rows[0]
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header_row._tr.get_or_add_trPr().append(repeat)
-    for row, values in zip(table.rows, (block.header, *block.rows), strict=True):
+    notes = block.notes or ("",) * len(block.rows)
+    # A short table is kept whole and with what follows it; a long one (the claims with their
+    # readings, a breakdown) would only leave a page empty, so it runs on, repeating its header.
+    whole = not block.notes and len(block.rows) <= KEPT_WHOLE_ROWS
+    for number, (row, values, note) in enumerate(
+        zip(table.rows, (block.header, *block.rows), ("", *notes), strict=True)
+    ):
+        # A row is never split across pages, and each row keeps to the next, so that a table
+        # of a page or less stays whole and on the page of what follows it.
+        row._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))  # first, as the schema orders
         for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = widths[index]
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.paragraph_format.keep_with_next = whole or number == 0
             run = paragraph.add_run(_clean(value))
-            if row is header_row:
+            if number == 0:  # the header
                 run.bold = True
+                run.font.size = Pt(9.5)  # a long column name fits its figure column unbroken
             if index:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    document.add_paragraph()  # space after the table
+            elif note:
+                reading = cell.add_paragraph()
+                reading.paragraph_format.space_after = Pt(0)
+                reading.paragraph_format.keep_with_next = whole
+                small = reading.add_run(_clean(note))
+                small.font.size = Pt(9)
+                small.italic = True
+    spacer = document.add_paragraph()  # space after the table, kept with what follows
+    spacer.paragraph_format.keep_with_next = whole
+    spacer.paragraph_format.space_after = Pt(0)
 
 
 def _docx_chart(document: DocxDocument, block: _Chart) -> None:
-    shape = document.add_picture(io.BytesIO(block.draw()), width=TEXT_WIDTH)
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.keep_with_next = block.keep_with_next or None
+    shape = paragraph.add_run().add_picture(io.BytesIO(block.draw()), width=TEXT_WIDTH)
     # Alternative text for screen readers.
     for properties in shape._inline.xpath("wp:docPr"):
         properties.set("descr", _clean(block.description))
@@ -684,6 +948,8 @@ def _docx_quote(document: DocxDocument, block: _Quote) -> None:
     layout.keep_with_next = True  # the quote stays with its language and translation
     run = paragraph.add_run(_clean(block.text))
     run.italic = True
+    if _ethiopic(block.text):
+        _font(run, ETHIOPIC_FONT)
     if block.right_to_left:
         # The paragraph runs right to left in Word; its runs are right-to-left (complex script)
         # text, which takes its italics from the complex-script setting.

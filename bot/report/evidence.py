@@ -30,11 +30,14 @@ from bot.release.tables import (
     Where,
 )
 from bot.report.figures import (
+    AskedQuestion,
+    Breakdown,
     Cell,
     CrossTable,
     Distribution,
     EarlierVersion,
     Evidence,
+    GroupFigure,
     Headline,
     HeadlinePart,
     Quote,
@@ -328,6 +331,7 @@ class EvidenceService:
                     count=reader.release.n(_key((headline.question, selector))),
                     base=reader.asked(headline.question),
                     parts=parts,
+                    side=headline.side,
                 )
             )
         return tuple(headlines)
@@ -399,7 +403,53 @@ class EvidenceService:
             translation_provider=self._quote_translator.name if self._quote_translator else None,
             notes=self._notes(versions, survey),
             earlier=await self._earlier(survey) if with_stories else (),
+            questionnaire=self._questionnaire(survey),
+            languages_offered=tuple(self.labels.language(code) for code in LANGUAGE_ORDER),
+            grouping_keys=tuple(survey.groupings),
+            breakdowns=self._breakdowns(reader, survey),
         )
+
+    def _breakdowns(self, reader: _Reader, survey: Survey) -> tuple[Breakdown, ...]:
+        """Each claim in each group of each grouping. A joined headline's count in a group is
+        the sum of its options' shown cells, and hidden when any of them is."""
+        titles = {g: self.labels.short(g) for g in survey.groupings}
+        language = self.labels.admin("admin.grouping.language")
+        titles[LANGUAGE] = language[:1].upper() + language[1:]
+        breakdowns = []
+        for headline in survey.headlines:
+            if headline.side is None or headline.question in survey.groupings:
+                continue
+            groups = []
+            for grouping, title in titles.items():
+                for group, base, cells in reader.cross(headline.question, grouping) or ():
+                    counts = [cell.count for cell in cells if cell.code in headline.options]
+                    count = None if None in counts else sum(n for n in counts if n is not None)
+                    groups.append(GroupFigure(title, group, base, count))
+            label = self.labels.admin(f"admin.headline.{headline.id}")
+            breakdowns.append(Breakdown(headline.id, label, tuple(groups)))
+        return tuple(breakdowns)
+
+    def _questionnaire(self, survey: Survey) -> tuple[AskedQuestion, ...]:
+        numbers = {question.id: number for number, question in enumerate(survey.questions, start=1)}
+        asked = []
+        for question in survey.questions:
+            condition = question.show_if
+            asked.append(
+                AskedQuestion(
+                    key=question.id,
+                    number=numbers[question.id],
+                    text=self.labels.question(question.id),
+                    kind=question.kind.value,
+                    options=tuple(self.labels.option(question.id, code) for code in question.option_codes),
+                    asked_if=None
+                    if condition is None
+                    else (
+                        numbers[condition.question],
+                        tuple(self.labels.option(condition.question, code) for code in condition.any_of),
+                    ),
+                )
+            )
+        return tuple(asked)
 
     def _questions(self, reader: _Reader, survey: Survey) -> tuple[Distribution, ...]:
         return tuple(

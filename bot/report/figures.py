@@ -78,6 +78,8 @@ class Headline:
     # A headline that joins options shows each with its own count, so "always or sometimes"
     # cannot be read as "always".
     parts: tuple[HeadlinePart, ...] = ()
+    # Whose argument it answers ("municipality" or "agencies"); None: not a claim of either.
+    side: str | None = None
 
     @property
     def share(self) -> float | None:
@@ -115,6 +117,38 @@ class EarlierVersion:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupFigure:
+    """A claim's figure in one group: "Alby" of "Bostadsområde", with its own base."""
+
+    grouping: str
+    group: str
+    base: int | None
+    count: int | None  # None when hidden, or when a part of a joined headline is
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """One claim (a headline with a side) by area, age band and language."""
+
+    key: str
+    label: str
+    groups: tuple[GroupFigure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """One question as residents saw it in Swedish, for the questionnaire annex."""
+
+    key: str
+    number: int
+    text: str
+    kind: str  # "single", "multi" or "free_text"
+    options: tuple[str, ...]
+    # Who was asked: everyone (None), or those who gave one of these options to question number…
+    asked_if: tuple[int, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Everything the report and the chat summary draw on."""
 
@@ -144,3 +178,10 @@ class Evidence:
     notes: tuple[str, ...] = field(default_factory=tuple)
     # Earlier versions of the survey with releases of their own, reported apart.
     earlier: tuple[EarlierVersion, ...] = ()
+    # The questionnaire of the version shown, and the languages residents could choose.
+    questionnaire: tuple[AskedQuestion, ...] = ()
+    languages_offered: tuple[str, ...] = ()
+    # The survey's groupings (area, age): shown with the respondents, not again as results.
+    grouping_keys: tuple[str, ...] = ()
+    # Each claim by group, where the release shows the groups.
+    breakdowns: tuple[Breakdown, ...] = ()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -98,6 +99,9 @@ class Headline(BaseModel):
     id: str = Field(pattern=CODE_PATTERN)
     question: str = Field(pattern=CODE_PATTERN)
     options: tuple[str, ...] = Field(min_length=1)
+    # Whose argument the figure answers, for the report's table of claims: the municipality's
+    # case against the move, or the agencies' stated reasons for it. None: background only.
+    side: Literal["municipality", "agencies"] | None = None
 
 
 class Period(StrEnum):
